@@ -1,0 +1,128 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver, pure Go
+)
+
+// DB is the store over one database. It implements every interface of this
+// package. It is safe for concurrent use.
+type DB struct {
+	sql     *sql.DB
+	dialect dialect
+	now     func() time.Time
+}
+
+// Option changes how Open sets up a DB.
+type Option func(*DB)
+
+// WithClock makes the store read the time from now, for tests that need
+// updated_at to move predictably.
+func WithClock(now func() time.Time) Option {
+	return func(db *DB) { db.now = now }
+}
+
+// Open connects to the database named by rawURL: "sqlite://./bantin.db",
+// "sqlite:///var/lib/bantin/bantin.db" or a plain path ending in ".db".
+// It does not migrate; call Migrate.
+func Open(ctx context.Context, rawURL string, opts ...Option) (*DB, error) {
+	path, err := SQLitePath(rawURL)
+	if err != nil {
+		return nil, err
+	}
+	if dir := filepath.Dir(path); dir != "." {
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			return nil, fmt.Errorf("store: create directory for %s: %w", path, err)
+		}
+	}
+	// WAL lets readers (feeds, pages) run beside the one writer; the busy
+	// timeout makes a second writer wait instead of failing at once;
+	// immediate transactions take the write lock up front so that a read
+	// inside a write transaction cannot deadlock against another writer.
+	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)" +
+		"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+	sqlDB, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	db := &DB{sql: sqlDB, dialect: sqliteDialect{}, now: time.Now}
+	for _, o := range opts {
+		o(db)
+	}
+	if err := sqlDB.PingContext(ctx); err != nil {
+		sqlDB.Close()
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	return db, nil
+}
+
+// SQLitePath returns the file path named by a SQLite database URL.
+func SQLitePath(rawURL string) (string, error) {
+	switch {
+	case strings.HasPrefix(rawURL, "sqlite://"):
+		rawURL = strings.TrimPrefix(rawURL, "sqlite://")
+	case strings.HasPrefix(rawURL, "sqlite:"):
+		rawURL = strings.TrimPrefix(rawURL, "sqlite:")
+	case strings.HasPrefix(rawURL, "postgres://"), strings.HasPrefix(rawURL, "postgresql://"):
+		return "", fmt.Errorf("store: PostgreSQL is not available in this version (database.url %q)", redactURL(rawURL))
+	case strings.HasSuffix(rawURL, ".db"):
+	default:
+		return "", fmt.Errorf("store: database.url %q: want sqlite://PATH", redactURL(rawURL))
+	}
+	if i := strings.IndexByte(rawURL, '?'); i >= 0 {
+		rawURL = rawURL[:i]
+	}
+	if rawURL == "" {
+		return "", fmt.Errorf("store: database.url names no file")
+	}
+	return rawURL, nil
+}
+
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return raw
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "REDACTED")
+	}
+	return u.String()
+}
+
+// Close closes the database.
+func (db *DB) Close() error { return db.sql.Close() }
+
+// Ping reports whether the database answers.
+func (db *DB) Ping(ctx context.Context) error {
+	var one int
+	return db.sql.QueryRowContext(ctx, "SELECT 1").Scan(&one)
+}
+
+// dialect holds what differs between databases. SQL in this package is
+// written with '?' placeholders and rebound per dialect.
+type dialect interface {
+	name() string
+	rebind(query string) string
+}
+
+type sqliteDialect struct{}
+
+func (sqliteDialect) name() string              { return "sqlite" }
+func (sqliteDialect) rebind(query string) string { return query }
+
+func micros(t time.Time) int64 { return t.UnixMicro() }
+
+func fromMicros(us int64) time.Time {
+	if us == 0 {
+		return time.Time{}
+	}
+	return time.UnixMicro(us).UTC()
+}
