@@ -1,0 +1,407 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/mail"
+	"net/netip"
+	"net/url"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/robfig/cron/v3"
+)
+
+// FieldError is one problem with the configuration.
+type FieldError struct {
+	// Key is the key path, such as "http.addr" or "sources.feeds[1].url".
+	// It is empty for an unknown environment variable.
+	Key string
+	// Reason says what is wrong, and usually what would be right.
+	Reason string
+	// Source is where the bad value came from: "bantin.yaml:12" or an
+	// environment variable's name. It is empty for values that came from
+	// the defaults or were set in code, and is only filled in by Load.
+	Source string
+}
+
+// Error returns "key: reason", preceded by "source: " when Source is known.
+func (e FieldError) Error() string {
+	var b strings.Builder
+	if e.Source != "" {
+		b.WriteString(e.Source)
+		b.WriteString(": ")
+	}
+	if e.Key != "" {
+		b.WriteString(e.Key)
+		b.WriteString(": ")
+	}
+	b.WriteString(e.Reason)
+	return b.String()
+}
+
+// ValidationErrors is every problem found, so that an operator can fix them
+// all in one go rather than one per restart.
+type ValidationErrors []FieldError
+
+// Error lists the problems one per line.
+func (v ValidationErrors) Error() string {
+	lines := make([]string, len(v))
+	for i, e := range v {
+		lines[i] = e.Error()
+	}
+	return strings.Join(lines, "\n")
+}
+
+// touches reports whether v has a problem with key, with a key inside it,
+// or with a key that holds it.
+func (v ValidationErrors) touches(key string) bool {
+	for _, e := range v {
+		if e.Key != "" && (within(key, e.Key) || within(e.Key, key)) {
+			return true
+		}
+	}
+	return false
+}
+
+// within reports whether key is outer or a part of it.
+func within(key, outer string) bool {
+	if !strings.HasPrefix(key, outer) {
+		return false
+	}
+	rest := key[len(outer):]
+	return rest == "" || rest[0] == '.' || rest[0] == '['
+}
+
+// Validate checks every key and returns nil or [ValidationErrors] listing
+// every bad one, in the order of the keys in the struct.
+func (c *Config) Validate() error {
+	if errs := c.validate(); len(errs) > 0 {
+		return errs
+	}
+	return nil
+}
+
+var categorySlug = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
+
+type checker struct{ errs ValidationErrors }
+
+func (ch *checker) add(key, format string, args ...any) {
+	ch.errs = append(ch.errs, FieldError{Key: key, Reason: fmt.Sprintf(format, args...)})
+}
+
+func (c *Config) validate() ValidationErrors {
+	ch := &checker{}
+
+	// site
+	if strings.TrimSpace(c.Site.Name) == "" {
+		ch.add("site.name", "required")
+	} else if !oneLine(c.Site.Name) {
+		ch.add("site.name", "must be one line of text")
+	}
+	if reason := checkSiteURL(c.Site.URL); reason != "" {
+		ch.add("site.url", "%s", reason)
+	}
+	if c.Site.Language != "vi" && c.Site.Language != "en" {
+		ch.add("site.language", "must be vi or en, not %q", c.Site.Language)
+	}
+	if c.Site.Timezone == "" {
+		ch.add("site.timezone", "required, such as Asia/Ho_Chi_Minh")
+	} else if _, err := time.LoadLocation(c.Site.Timezone); err != nil {
+		ch.add("site.timezone", "unknown time zone %q; use an IANA name such as Asia/Ho_Chi_Minh", c.Site.Timezone)
+	}
+
+	// http
+	if reason := checkAddr(c.HTTP.Addr); reason != "" {
+		ch.add("http.addr", "%s", reason)
+	}
+	atLeast(ch, "http.read_timeout", c.HTTP.ReadTimeout, time.Second)
+	atLeast(ch, "http.write_timeout", c.HTTP.WriteTimeout, time.Second)
+	if c.HTTP.ShutdownTimeout < 0 {
+		ch.add("http.shutdown_timeout", "must not be negative")
+	}
+	sizeBetween(ch, "http.max_body_size", c.HTTP.MaxBodySize, KB, GB)
+	for i, p := range c.HTTP.TrustedProxies {
+		if !isIPOrPrefix(p) {
+			ch.add(index("http.trusted_proxies", i), "%q is not an IP address or CIDR range such as 10.0.0.0/8", p)
+		}
+	}
+
+	// database
+	switch dialect, path := parseDatabaseURL(c.Database.URL); dialect {
+	case DialectSQLite:
+		if strings.TrimSpace(path) == "" {
+			ch.add("database.url", "has no SQLite file path, as in sqlite://./bantin.db")
+		}
+	case DialectPostgres:
+		if _, err := url.Parse(c.Database.URL); err != nil {
+			ch.add("database.url", "not a valid URL: %s", urlErrReason(err))
+		}
+	default:
+		if c.Database.URL == "" {
+			ch.add("database.url", "required, such as sqlite://./bantin.db")
+		} else {
+			ch.add("database.url", "unsupported database; use sqlite://PATH, a path ending in .db, or postgres://USER:PASSWORD@HOST/DB")
+		}
+	}
+	if c.Database.MaxOpenConns < 0 {
+		ch.add("database.max_open_conns", "must not be negative (0 leaves it to the driver)")
+	}
+
+	// articles
+	if strings.TrimSpace(c.Articles.Dir) == "" {
+		ch.add("articles.dir", "required")
+	}
+	sizeBetween(ch, "articles.max_size", c.Articles.MaxSize, KB, GB)
+	if d := c.Articles.RescanInterval; d != 0 && d < time.Second {
+		ch.add("articles.rescan_interval", "must be 0 (off) or at least 1s, not %s", d)
+	}
+	if d := c.Articles.Debounce; d < 10*time.Millisecond || d > 2*time.Second {
+		ch.add("articles.debounce", "must be between 10ms and 2s, not %s", d)
+	}
+
+	// sources
+	seen := map[string]int{}
+	seenSlugs := map[string]int{}
+	for i, cat := range c.Articles.Categories {
+		key := index("articles.categories", i)
+		switch {
+		case !categorySlug.MatchString(cat.Slug):
+			ch.add(key+".slug", "%q is not a slug: use lower-case letters, digits and single hyphens, such as thoi-su", cat.Slug)
+		default:
+			if first, dup := seenSlugs[cat.Slug]; dup {
+				ch.add(key+".slug", "same slug as articles.categories[%d]", first)
+			}
+			seenSlugs[cat.Slug] = i
+		}
+		if strings.TrimSpace(cat.Name) == "" || !oneLine(cat.Name) {
+			ch.add(key+".name", "must be one non-empty line of text")
+		}
+	}
+
+	for i, f := range c.Sources.Feeds {
+		key := index("sources.feeds", i)
+		if reason := checkFeedURL(f.URL); reason != "" {
+			ch.add(key+".url", "%s", reason)
+		} else if first, dup := seen[f.URL]; dup {
+			ch.add(key+".url", "same feed as sources.feeds[%d]", first)
+		} else {
+			seen[f.URL] = i
+		}
+		if !oneLine(f.Category) {
+			ch.add(key+".category", "must be one line of text")
+		}
+		if !oneLine(f.Name) {
+			ch.add(key+".name", "must be one line of text")
+		}
+	}
+	if err := checkCron(c.Sources.Schedule); err != nil {
+		ch.add("sources.schedule", "%v", err)
+	}
+	atLeast(ch, "sources.timeout", c.Sources.Timeout, time.Second)
+	sizeBetween(ch, "sources.max_size", c.Sources.MaxSize, KB, GB)
+	if !oneLine(c.Sources.UserAgent) {
+		// It becomes an HTTP header: a line break would split it.
+		ch.add("sources.user_agent", "must be one line of printable text")
+	}
+	if n := c.Sources.Concurrency; n < 1 || n > 64 {
+		ch.add("sources.concurrency", "must be between 1 and 64, not %d", n)
+	}
+
+	// mail
+	switch c.Mail.Transport {
+	case "maildir":
+		if strings.TrimSpace(c.Mail.Maildir) == "" {
+			ch.add("mail.maildir", "required when mail.transport is maildir")
+		}
+	case "smtp":
+		ch.add("mail.transport", "not available yet in this version; use maildir")
+	default:
+		ch.add("mail.transport", "must be maildir, not %q", c.Mail.Transport)
+	}
+	if c.Mail.From == "" {
+		ch.add("mail.from", "required, such as: Bản tin <no-reply@example.com>")
+	} else if _, err := mail.ParseAddress(c.Mail.From); err != nil {
+		ch.add("mail.from", "not a valid address (%v); use the form: Bản tin <no-reply@example.com>", err)
+	}
+
+	// log
+	switch c.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		ch.add("log.level", "must be debug, info, warn or error, not %q", c.Log.Level)
+	}
+	switch c.Log.Format {
+	case "text", "json":
+	default:
+		ch.add("log.format", "must be text or json, not %q", c.Log.Format)
+	}
+
+	sortByKey(ch.errs)
+	return ch.errs
+}
+
+func index(key string, i int) string {
+	return key + "[" + strconv.Itoa(i) + "]"
+}
+
+func atLeast(ch *checker, key string, d, lo time.Duration) {
+	if d < lo {
+		ch.add(key, "must be at least %s, not %s", lo, d)
+	}
+}
+
+func sizeBetween(ch *checker, key string, n, lo, hi ByteSize) {
+	if n < lo || n > hi {
+		ch.add(key, "must be between %s and %s, not %s", lo, hi, n)
+	}
+}
+
+// oneLine reports whether s has no control characters, which in a header
+// or a log line would start a new one.
+func oneLine(s string) bool {
+	return strings.IndexFunc(s, unicode.IsControl) < 0
+}
+
+func isIPOrPrefix(s string) bool {
+	if _, err := netip.ParsePrefix(s); err == nil {
+		return true
+	}
+	_, err := netip.ParseAddr(s)
+	return err == nil
+}
+
+func checkAddr(addr string) string {
+	const want = "must be host:port, such as 127.0.0.1:8080 or :8080"
+	if addr == "" {
+		return "required; " + want
+	}
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return want
+	}
+	if strings.ContainsAny(host, " /") {
+		return fmt.Sprintf("bad host %q; %s", host, want)
+	}
+	if _, err := strconv.ParseUint(port, 10, 16); err != nil {
+		return fmt.Sprintf("port must be a number from 0 to 65535, not %q", port)
+	}
+	return ""
+}
+
+// urlErrReason returns the reason url.Parse failed without the URL itself,
+// which may hold a password and would end up in logs.
+func urlErrReason(err error) string {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err.Error()
+	}
+	return err.Error()
+}
+
+// checkHTTPURL returns why s is not an absolute http or https URL, or "".
+func checkHTTPURL(s string) (*url.URL, string) {
+	if s == "" {
+		return nil, "required"
+	}
+	u, err := url.Parse(s)
+	if err != nil {
+		return nil, "not a valid URL: " + urlErrReason(err)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return nil, "must start with http:// or https://"
+	}
+	if u.Host == "" || u.Hostname() == "" {
+		return nil, "has no host name"
+	}
+	if p := u.Port(); p != "" {
+		if n, err := strconv.ParseUint(p, 10, 16); err != nil || n == 0 {
+			return nil, "has a bad port"
+		}
+	}
+	return u, ""
+}
+
+func checkSiteURL(s string) string {
+	u, reason := checkHTTPURL(s)
+	switch {
+	case reason != "":
+		return reason
+	case u.User != nil:
+		// Every link in every feed and email is built on it.
+		return "must not contain a user name or password"
+	case u.RawQuery != "" || u.ForceQuery:
+		return "must not have a query (?...)"
+	case u.Fragment != "" || strings.Contains(s, "#"):
+		return "must not have a fragment (#...)"
+	}
+	return ""
+}
+
+func checkFeedURL(s string) string {
+	_, reason := checkHTTPURL(s)
+	return reason
+}
+
+// checkCron parses spec as newsletter and cmd will: robfig/cron's standard
+// parser, descriptors (@hourly, @every 15m) included. Some malformed specs
+// make it panic (a TZ= or CRON_TZ= prefix with nothing after it slices out
+// of range); recover so the operator gets a message naming the key, not a
+// crash.
+func checkCron(spec string) (err error) {
+	if strings.TrimSpace(spec) == "" {
+		return errors.New("required: a cron spec such as */10 * * * * or @hourly")
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("invalid cron spec %q (the parser failed: %v)", spec, r)
+		}
+	}()
+	if _, perr := cron.ParseStandard(spec); perr != nil {
+		return fmt.Errorf("invalid cron spec %q: %v", spec, perr)
+	}
+	return nil
+}
+
+var indexPattern = regexp.MustCompile(`\[\d+\]`)
+
+// sortByKey orders errs by the position of their keys in the struct; the
+// entries of a list by index, and the keys of one entry in struct order.
+func sortByKey(errs ValidationErrors) {
+	rank := map[string]int{}
+	for i, k := range Keys() {
+		rank[k.Key] = i
+	}
+	rankOf := func(key string) int {
+		for k := indexPattern.ReplaceAllString(key, "[]"); k != ""; k = parentKey(k) {
+			if r, ok := rank[k]; ok {
+				return r
+			}
+		}
+		return len(rank)
+	}
+	type sortKey struct{ leaf, index, full int }
+	keyOf := func(key string) sortKey {
+		leaf, rest, _ := strings.Cut(key, "[")
+		i := -1
+		if n, _, ok := strings.Cut(rest, "]"); ok {
+			i, _ = strconv.Atoi(n)
+		}
+		return sortKey{rankOf(leaf), i, rankOf(key)}
+	}
+	sort.SliceStable(errs, func(i, j int) bool {
+		a, b := keyOf(errs[i].Key), keyOf(errs[j].Key)
+		if a.leaf != b.leaf {
+			return a.leaf < b.leaf
+		}
+		if a.index != b.index {
+			return a.index < b.index
+		}
+		return a.full < b.full
+	})
+}
