@@ -36,9 +36,9 @@ func (db *DB) SaveArticle(ctx context.Context, a *article.Article) (Outcome, err
 	}
 	defer tx.Rollback()
 
-	var existingID, existingHash string
+	var existingID, existingHash, existingCategory string
 	err = tx.QueryRowContext(ctx, db.dialect.rebind(
-		"SELECT id, content_hash FROM articles WHERE source_key = ?"), a.SourceKey).Scan(&existingID, &existingHash)
+		"SELECT id, content_hash, category_slug FROM articles WHERE source_key = ?"), a.SourceKey).Scan(&existingID, &existingHash, &existingCategory)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return db.insertArticle(ctx, tx, a, tags, images)
@@ -66,6 +66,11 @@ WHERE id = ?`),
 	if err := tx.Commit(); err != nil {
 		return Unchanged, fmt.Errorf("store: update article %s: %w", a.SourceKey, err)
 	}
+	slugs := []string{a.CategorySlug}
+	if existingCategory != a.CategorySlug {
+		slugs = append(slugs, existingCategory)
+	}
+	db.notify(ArticleChange{ID: a.ID, Outcome: Updated, CategorySlugs: slugs})
 	return Updated, nil
 }
 
@@ -92,7 +97,14 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
 	if err := tx.Commit(); err != nil {
 		return Unchanged, fmt.Errorf("store: insert article %s: %w", a.SourceKey, err)
 	}
+	db.notify(ArticleChange{ID: a.ID, Outcome: Created, CategorySlugs: []string{a.CategorySlug}})
 	return Created, nil
+}
+
+func (db *DB) notify(c ArticleChange) {
+	if db.onChange != nil {
+		db.onChange(c)
+	}
 }
 
 func encodeLists(a *article.Article) (tags, images string, err error) {

@@ -19,6 +19,8 @@ type DB struct {
 	sql     *sql.DB
 	dialect dialect
 	now     func() time.Time
+	// onChange hears every committed article change; nil hears nothing.
+	onChange func(ArticleChange)
 }
 
 // Option changes how Open sets up a DB.
@@ -28,6 +30,13 @@ type Option func(*DB)
 // updated_at to move predictably.
 func WithClock(now func() time.Time) Option {
 	return func(db *DB) { db.now = now }
+}
+
+// WithChangeHook makes the store call fn after every committed article
+// create or update, on the saving goroutine. fn must be quick and must not
+// call back into the store's write methods.
+func WithChangeHook(fn func(ArticleChange)) Option {
+	return func(db *DB) { db.onChange = fn }
 }
 
 // Open connects to the database named by rawURL: "sqlite://./bantin.db",

@@ -35,6 +35,16 @@ func (o Outcome) String() string {
 	}
 }
 
+// ArticleChange tells what a save changed, for caches that hold views of
+// articles (feeds). It is delivered after the change is committed.
+type ArticleChange struct {
+	ID      string
+	Outcome Outcome
+	// CategorySlugs holds the article's category and, when an update moved
+	// it, its previous one; "" stands for no category.
+	CategorySlugs []string
+}
+
 // ArticleQuery selects the latest articles.
 type ArticleQuery struct {
 	// CategorySlug limits the result to one category; empty means all.

@@ -376,3 +376,30 @@ func BenchmarkSaveArticleCreate(b *testing.B) {
 		}
 	}
 }
+
+func TestChangeHookNamesOldAndNewCategory(t *testing.T) {
+	ctx := context.Background()
+	var changes []ArticleChange
+	db := openTestDB(t, WithChangeHook(func(c ArticleChange) { changes = append(changes, c) }))
+	a := sampleArticle("file:x.txt", time.Now())
+	if _, err := db.SaveArticle(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.SaveArticle(ctx, sampleArticle("file:x.txt", a.PublishedAt)); err != nil {
+		t.Fatal(err)
+	}
+	moved := sampleArticle("file:x.txt", a.PublishedAt)
+	moved.Category, moved.CategorySlug, moved.ContentHash = "Thể thao", "the-thao", "hash-2"
+	if _, err := db.SaveArticle(ctx, moved); err != nil {
+		t.Fatal(err)
+	}
+	if len(changes) != 2 {
+		t.Fatalf("hook heard %d changes, want 2 (the unchanged save is silent): %+v", len(changes), changes)
+	}
+	if c := changes[0]; c.Outcome != Created || c.ID != a.ID || strings.Join(c.CategorySlugs, ",") != "kinh-te" {
+		t.Errorf("create change = %+v", c)
+	}
+	if c := changes[1]; c.Outcome != Updated || strings.Join(c.CategorySlugs, ",") != "the-thao,kinh-te" {
+		t.Errorf("move change = %+v, want new and old category", c)
+	}
+}
