@@ -40,7 +40,7 @@ import (
 	_ "time/tzdata"
 )
 
-//go:generate go test -run TestGeneratedFiles -update .
+//go:generate go test -run ^(TestGeneratedFiles|TestREADMEReference)$ -update .
 
 // Config is bantin's whole configuration. The zero value is not useful;
 // start from [Default] or [Load].

@@ -114,7 +114,7 @@ func typeName(t reflect.Type) string {
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
 		return "integer"
 	case reflect.Slice:
-		return "list of " + typeName(t.Elem()) + "s"
+		return "list of " + plural(typeName(t.Elem()))
 	case reflect.Struct:
 		// A list entry (Feed) is named for what it is; a section is a
 		// mapping.
@@ -465,4 +465,12 @@ func code(s string) string {
 func cell(s string) string {
 	s = strings.ReplaceAll(s, "|", `\|`)
 	return strings.ReplaceAll(s, "\n", " ")
+}
+
+// plural makes an English plural of a type name for the reference.
+func plural(s string) string {
+	if strings.HasSuffix(s, "y") {
+		return strings.TrimSuffix(s, "y") + "ies"
+	}
+	return s + "s"
 }

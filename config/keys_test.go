@@ -42,6 +42,37 @@ func TestGeneratedFiles(t *testing.T) {
 	}
 }
 
+// TestREADMEReference keeps the configuration table in README.md, between
+// its markers, equal to the generated reference; -update rewrites it.
+func TestREADMEReference(t *testing.T) {
+	const path = "../README.md"
+	const begin, end = "<!-- BEGIN config reference (go generate ./config) -->\n", "<!-- END config reference -->"
+	readme, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	i, j := strings.Index(string(readme), begin), strings.Index(string(readme), end)
+	if i < 0 || j < i {
+		t.Fatalf("%s lacks the config reference markers", path)
+	}
+	var table strings.Builder
+	for line := range strings.Lines(MarkdownReference()) {
+		if strings.HasPrefix(line, "|") {
+			table.WriteString(line)
+		}
+	}
+	want := string(readme[:i+len(begin)]) + table.String() + string(readme[j:])
+	if *update {
+		if err := os.WriteFile(path, []byte(want), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	if string(readme) != want {
+		t.Errorf("%s: the config reference is out of date: run go generate ./config", path)
+	}
+}
+
 func TestKeys(t *testing.T) {
 	keys := Keys()
 	if len(keys) < 30 {

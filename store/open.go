@@ -124,7 +124,7 @@ type dialect interface {
 
 type sqliteDialect struct{}
 
-func (sqliteDialect) name() string              { return "sqlite" }
+func (sqliteDialect) name() string               { return "sqlite" }
 func (sqliteDialect) rebind(query string) string { return query }
 
 func micros(t time.Time) int64 { return t.UnixMicro() }

@@ -8,31 +8,19 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/bantin/bantin/article"
 	"github.com/bantin/bantin/store"
+	"github.com/bantin/bantin/store/storetest"
 	"github.com/bantin/bantin/templates"
 )
 
 var ict = time.FixedZone("ICT", 7*3600)
 
-func newTestStore(t *testing.T) *store.DB {
-	t.Helper()
-	ctx := context.Background()
-	db, err := store.Open(ctx, "sqlite://"+filepath.Join(t.TempDir(), "bantin.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if _, err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	return db
-}
+func newTestStore(t *testing.T) *store.DB { return storetest.OpenSQLite(t) }
 
 func addArticle(t *testing.T, db *store.DB, key, title, lead string, published time.Time) {
 	t.Helper()

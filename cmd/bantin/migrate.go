@@ -1,0 +1,57 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/bantin/bantin/config"
+	"github.com/bantin/bantin/store"
+)
+
+func runMigrate(ctx context.Context, e *env, args []string) int {
+	fs := e.newFlags("migrate", "", "Apply the database migrations that are not applied yet. serve and import migrate\nby themselves; run this to upgrade ahead of a deploy.")
+	if code := parseFlags(fs, args); code >= 0 {
+		return code
+	}
+	if code := e.noArgs(fs); code >= 0 {
+		return code
+	}
+	cfg, ok := e.loadConfig()
+	if !ok {
+		return exitError
+	}
+	db, err := store.Open(ctx, cfg.Database.URL)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "bantin migrate: %v\n", err)
+		return exitError
+	}
+	defer db.Close()
+	applied, err := db.Migrate(ctx)
+	for _, m := range applied {
+		fmt.Fprintf(e.stdout, "applied %s\n", m.Name)
+	}
+	if err != nil {
+		fmt.Fprintf(e.stderr, "bantin migrate: %v\n", err)
+		return exitError
+	}
+	v, err := db.SchemaVersion(ctx)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "bantin migrate: %v\n", err)
+		return exitError
+	}
+	fmt.Fprintf(e.stdout, "schema version %d\n", v)
+	return exitOK
+}
+
+// openStore opens and migrates the configured database.
+func openStore(ctx context.Context, cfg *config.Config) (*store.DB, error) {
+	db, err := store.Open(ctx, cfg.Database.URL)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := db.Migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
