@@ -1,8 +1,12 @@
 package article
 
 import (
+	"html"
 	"strings"
 	"testing"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // benchParagraphs are synthetic body paragraphs, cycled to build an article
@@ -70,6 +74,30 @@ func BenchmarkParseMarkdown(b *testing.B) {
 		if _, err := p.ParseMarkdown(in); err != nil {
 			b.Fatal(err)
 		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "articles/s")
+}
+
+// BenchmarkParsePortalTextReference is the floor any parser of this format
+// pays on the same bytes: validate UTF-8, normalize to NFC, split into lines
+// and HTML-escape them. BenchmarkParsePortalText is reported as a ratio to
+// it (bench/README.md), since these machines are too noisy for absolute
+// times alone.
+func BenchmarkParsePortalTextReference(b *testing.B) {
+	data := benchArticle(8 << 10)
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	var out int
+	for b.Loop() {
+		if !utf8.Valid(data) {
+			b.Fatal("invalid UTF-8")
+		}
+		for line := range strings.Lines(norm.NFC.String(string(data))) {
+			out += len(html.EscapeString(line))
+		}
+	}
+	if out == 0 {
+		b.Fatal("reference did no work")
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "articles/s")
 }
