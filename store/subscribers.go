@@ -1,0 +1,165 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Subscriber statuses. Only active subscribers receive digests; nothing but
+// a confirmation is ever sent to a pending one.
+const (
+	StatusPending      = "pending"
+	StatusActive       = "active"
+	StatusPaused       = "paused"
+	StatusUnsubscribed = "unsubscribed"
+	StatusBounced      = "bounced"
+)
+
+// Subscriber is one address on the list.
+type Subscriber struct {
+	ID    int64
+	Email string // normalized
+	Name  string
+	// Status is one of the Status constants.
+	Status  string
+	Cadence string // instant, daily or weekly
+	// Categories are category slugs; empty means every category.
+	Categories []string
+	// SendHour is the local hour the subscriber asked for, or -1.
+	SendHour int
+	Language string
+	Bounces  int
+	// LastEditionUntil is the end of the window of the last edition sent
+	// to this subscriber; zero before the first.
+	LastEditionUntil time.Time
+	CreatedAt        time.Time
+	ConfirmedAt      time.Time
+	UpdatedAt        time.Time
+}
+
+const subscriberColumns = `id, email, name, status, cadence, categories, send_hour, language, bounces,
+    last_edition_until, created_at, confirmed_at, updated_at`
+
+func scanSubscriber(s scanner) (*Subscriber, error) {
+	var sub Subscriber
+	var cats string
+	var last, created, confirmed, updated int64
+	if err := s.Scan(&sub.ID, &sub.Email, &sub.Name, &sub.Status, &sub.Cadence, &cats, &sub.SendHour,
+		&sub.Language, &sub.Bounces, &last, &created, &confirmed, &updated); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal([]byte(cats), &sub.Categories); err != nil {
+		return nil, fmt.Errorf("subscriber %d: categories: %w", sub.ID, err)
+	}
+	sub.LastEditionUntil = fromMicros(last)
+	sub.CreatedAt = fromMicros(created)
+	sub.ConfirmedAt = fromMicros(confirmed)
+	sub.UpdatedAt = fromMicros(updated)
+	return &sub, nil
+}
+
+// SubscriberByID returns one subscriber, or ErrNotFound.
+func (db *DB) SubscriberByID(ctx context.Context, id int64) (*Subscriber, error) {
+	return db.subscriberWhere(ctx, "id = ?", id)
+}
+
+// SubscriberByEmail returns the subscriber with the normalized address
+// email, or ErrNotFound.
+func (db *DB) SubscriberByEmail(ctx context.Context, email string) (*Subscriber, error) {
+	return db.subscriberWhere(ctx, "email = ?", email)
+}
+
+func (db *DB) subscriberWhere(ctx context.Context, where string, arg any) (*Subscriber, error) {
+	row := db.sql.QueryRowContext(ctx, db.dialect.rebind("SELECT "+subscriberColumns+" FROM subscribers WHERE "+where), arg)
+	s, err := scanSubscriber(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: subscriber: %w", err)
+	}
+	return s, nil
+}
+
+// ActiveSubscribers returns up to limit active subscribers of cadence with
+// ids above afterID, in id order: a keyset page, so that planning an edition
+// for a million subscribers never holds them all in memory.
+func (db *DB) ActiveSubscribers(ctx context.Context, cadence string, afterID int64, limit int) ([]*Subscriber, error) {
+	rows, err := db.sql.QueryContext(ctx, db.dialect.rebind("SELECT "+subscriberColumns+
+		" FROM subscribers WHERE cadence = ? AND status = ? AND id > ? ORDER BY id LIMIT ?"),
+		cadence, StatusActive, afterID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: active subscribers: %w", err)
+	}
+	defer rows.Close()
+	var out []*Subscriber
+	for rows.Next() {
+		s, err := scanSubscriber(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: active subscribers: %w", err)
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// SubscriberStatuses returns the current status of each id that exists. A
+// delivery worker asks just before sending, so that an unsubscribe takes
+// effect even in the middle of an edition.
+func (db *DB) SubscriberStatuses(ctx context.Context, ids []int64) (map[int64]string, error) {
+	out := make(map[int64]string, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	q := "SELECT id, status FROM subscribers WHERE id IN (?" + strings.Repeat(", ?", len(ids)-1) + ")"
+	rows, err := db.sql.QueryContext(ctx, db.dialect.rebind(q), args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: subscriber statuses: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var status string
+		if err := rows.Scan(&id, &status); err != nil {
+			return nil, fmt.Errorf("store: subscriber statuses: %w", err)
+		}
+		out[id] = status
+	}
+	return out, rows.Err()
+}
+
+// SecretKey returns the key stored under name, creating it from 48 random
+// bytes on first use. Concurrent first calls, from one process or several,
+// all get the same key.
+func (db *DB) SecretKey(ctx context.Context, name string) ([]byte, error) {
+	raw := make([]byte, 48)
+	if _, err := rand.Read(raw); err != nil {
+		return nil, fmt.Errorf("store: generate secret %s: %w", name, err)
+	}
+	_, err := db.sql.ExecContext(ctx, db.dialect.rebind(
+		"INSERT INTO secrets (name, value, created_at) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING"),
+		name, base64.StdEncoding.EncodeToString(raw), micros(db.now()))
+	if err != nil {
+		return nil, fmt.Errorf("store: secret %s: %w", name, err)
+	}
+	var value string
+	if err := db.sql.QueryRowContext(ctx, db.dialect.rebind("SELECT value FROM secrets WHERE name = ?"), name).Scan(&value); err != nil {
+		return nil, fmt.Errorf("store: secret %s: %w", name, err)
+	}
+	key, err := base64.StdEncoding.DecodeString(value)
+	if err != nil {
+		return nil, fmt.Errorf("store: secret %s is corrupt: %w", name, err)
+	}
+	return key, nil
+}
