@@ -10,9 +10,32 @@ type Catalog struct {
 // Languages lists the supported languages, the default first.
 func Languages() []string { return []string{"vi", "en"} }
 
-// NewCatalog returns the built-in strings.
+// NewCatalog returns the built-in strings. Each area of the product keeps
+// its strings in its own function (catalog_*.go); keys are prefixed by area,
+// and a key defined twice is a programming error caught by the tests.
 func NewCatalog() Catalog {
-	return Catalog{texts: map[string]map[string]string{
+	c := Catalog{texts: map[string]map[string]string{}}
+	for _, area := range catalogAreas() {
+		for lang, texts := range area {
+			if c.texts[lang] == nil {
+				c.texts[lang] = map[string]string{}
+			}
+			for k, v := range texts {
+				c.texts[lang][k] = v
+			}
+		}
+	}
+	return c
+}
+
+// catalogAreas lists every area's strings. Add an area here.
+func catalogAreas() []map[string]map[string]string {
+	return []map[string]map[string]string{siteStrings(), emailStrings()}
+}
+
+// siteStrings are the strings of the layout and the home page.
+func siteStrings() map[string]map[string]string {
+	return map[string]map[string]string{
 		"vi": {
 			"home.title":     "Tin mới nhất",
 			"home.empty":     "Chưa có bài viết nào.",
@@ -39,7 +62,7 @@ func NewCatalog() Catalog {
 			"error.internal": "Something went wrong. Please try again later.",
 			"skip.content":   "Skip to main content",
 		},
-	}}
+	}
 }
 
 // Text returns the string for key in lang, falling back to Vietnamese and

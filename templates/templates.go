@@ -22,6 +22,9 @@ import (
 //go:embed pages/*.html
 var pageFiles embed.FS
 
+//go:embed email
+var emailFiles embed.FS
+
 //go:embed static
 var staticFiles embed.FS
 
@@ -44,16 +47,14 @@ type Options struct {
 	Location *time.Location
 }
 
-// Set is the parsed page templates. It is safe for concurrent use.
+// Set is the parsed page and email templates. It is safe for concurrent
+// use.
 type Set struct {
 	pages   map[string]*template.Template
+	emails  map[string]*emailTemplate
 	catalog Catalog
 	loc     *time.Location
 }
-
-// pageNames are the pages a Set renders; each is parsed together with
-// layout.html.
-var pageNames = [...]string{"home.html"}
 
 // New parses the embedded templates, replacing any that OverrideDir holds.
 func New(o Options) (*Set, error) {
@@ -66,7 +67,15 @@ func New(o Options) (*Set, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, name := range pageNames {
+	names, err := fs.Glob(pageFiles, "pages/*.html")
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range names {
+		name := path.Base(p)
+		if name == "layout.html" {
+			continue
+		}
 		body, err := s.source(o.OverrideDir, name)
 		if err != nil {
 			return nil, err
@@ -80,10 +89,19 @@ func New(o Options) (*Set, error) {
 		}
 		s.pages[name] = t
 	}
+	if err := s.parseEmails(o.OverrideDir); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
 func (s *Set) source(overrideDir, name string) (string, error) {
+	return readTemplate(pageFiles, "pages", overrideDir, name)
+}
+
+// readTemplate returns the override of name when overrideDir holds one,
+// else the embedded file dir/name.
+func readTemplate(embedded embed.FS, dir, overrideDir, name string) (string, error) {
 	if overrideDir != "" {
 		b, err := os.ReadFile(filepath.Join(overrideDir, name))
 		if err == nil {
@@ -93,7 +111,7 @@ func (s *Set) source(overrideDir, name string) (string, error) {
 			return "", fmt.Errorf("templates: override %s: %w", filepath.Join(overrideDir, name), err)
 		}
 	}
-	b, err := pageFiles.ReadFile(path.Join("pages", name))
+	b, err := embedded.ReadFile(path.Join(dir, name))
 	if err != nil {
 		return "", fmt.Errorf("templates: %s: %w", name, err)
 	}

@@ -67,3 +67,49 @@ func TestRenderUnknownPage(t *testing.T) {
 		t.Fatal("rendering an unknown page succeeded")
 	}
 }
+
+func TestNoStringKeyDefinedTwice(t *testing.T) {
+	seen := map[string]int{}
+	for i, area := range catalogAreas() {
+		for k := range area["vi"] {
+			if j, dup := seen[k]; dup {
+				t.Errorf("key %q is in catalog areas %d and %d", k, j, i)
+			}
+			seen[k] = i
+		}
+	}
+}
+
+type confirmData struct{ Name, ConfirmURL, ValidFor string }
+
+func TestRenderConfirmEmailEscapesAndStaysOneLineSubject(t *testing.T) {
+	s, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := EmailData{Lang: "vi", SiteName: "Bản tin\r\nBcc: x@evil.example", SiteURL: "https://tin.example.vn",
+		Data: confirmData{Name: `<b>Lan</b>`, ConfirmURL: "https://tin.example.vn/confirm?t=abc&x=1", ValidFor: "48 giờ"}}
+	e, err := s.RenderEmail("confirm", d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.ContainsAny(e.Subject, "\r\n") || !strings.HasPrefix(e.Subject, "Xác nhận đăng ký nhận bản tin") {
+		t.Errorf("subject %q", e.Subject)
+	}
+	if strings.Contains(e.HTML, "<b>Lan</b>") || !strings.Contains(e.HTML, "&lt;b&gt;Lan&lt;/b&gt;") {
+		t.Error("HTML part does not escape the name")
+	}
+	if !strings.Contains(e.HTML, `href="https://tin.example.vn/confirm?t=abc&amp;x=1"`) {
+		t.Error("HTML part lacks the confirm link")
+	}
+	if !strings.Contains(e.Text, "https://tin.example.vn/confirm?t=abc&x=1") || !strings.Contains(e.Text, "48 giờ") {
+		t.Errorf("text part:\n%s", e.Text)
+	}
+	en, err := s.RenderEmail("confirm", EmailData{Lang: "en", SiteName: "News", Data: confirmData{ConfirmURL: "u", ValidFor: "48 hours"}})
+	if err != nil || !strings.HasPrefix(en.Subject, "Confirm your subscription") {
+		t.Errorf("English subject %q, %v", en.Subject, err)
+	}
+	if _, err := s.RenderEmail("nope", d); err == nil {
+		t.Error("unknown email rendered")
+	}
+}
