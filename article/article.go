@@ -6,6 +6,7 @@
 package article
 
 import (
+	"net/url"
 	"time"
 )
 
@@ -50,4 +51,14 @@ type Article struct {
 type Image struct {
 	URL     string
 	Caption string
+}
+
+// Path returns the article's page on the site, "/a/{id}-{slug}". The id
+// comes first and is what finds the article, so a link made before a title
+// correction (and so with the old slug) still arrives, redirected.
+func (a *Article) Path() string {
+	if a.Slug == "" {
+		return "/a/" + url.PathEscape(a.ID)
+	}
+	return "/a/" + url.PathEscape(a.ID) + "-" + a.Slug
 }

@@ -287,3 +287,19 @@ func TestInertRunes(t *testing.T) {
 		t.Fatalf("only %d runes checked", n)
 	}
 }
+
+func TestArticlePath(t *testing.T) {
+	tests := []struct {
+		a    Article
+		want string
+	}{
+		{Article{ID: "3f2a9c1d0b7e4a55", Slug: "khai-mac-le-hoi"}, "/a/3f2a9c1d0b7e4a55-khai-mac-le-hoi"},
+		{Article{ID: "3f2a9c1d0b7e4a55"}, "/a/3f2a9c1d0b7e4a55"},
+		{Article{ID: "tin/2026 số", Slug: "x"}, "/a/tin%2F2026%20s%E1%BB%91-x"},
+	}
+	for _, tt := range tests {
+		if got := tt.a.Path(); got != tt.want {
+			t.Errorf("Path(%q, %q) = %q, want %q", tt.a.ID, tt.a.Slug, got, tt.want)
+		}
+	}
+}
