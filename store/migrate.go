@@ -64,7 +64,9 @@ func loadMigrations(dialectName string) ([]Migration, error) {
 
 // SchemaVersion returns the newest applied migration, 0 for a new database.
 func (db *DB) SchemaVersion(ctx context.Context) (int, error) {
-	if err := db.ensureMigrationTable(ctx); err != nil {
+	// Under the lock: PostgreSQL's CREATE TABLE IF NOT EXISTS is not safe
+	// against a concurrent one.
+	if err := db.withMigrationLock(ctx, func() error { return db.ensureMigrationTable(ctx) }); err != nil {
 		return 0, err
 	}
 	var v int
@@ -92,20 +94,23 @@ func (db *DB) Migrate(ctx context.Context) ([]Migration, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := db.ensureMigrationTable(ctx); err != nil {
-		return nil, err
-	}
 	var applied []Migration
-	for _, m := range all {
-		done, err := db.applyMigration(ctx, m)
-		if err != nil {
-			return applied, err
+	err = db.withMigrationLock(ctx, func() error {
+		if err := db.ensureMigrationTable(ctx); err != nil {
+			return err
 		}
-		if done {
-			applied = append(applied, m)
+		for _, m := range all {
+			done, err := db.applyMigration(ctx, m)
+			if err != nil {
+				return err
+			}
+			if done {
+				applied = append(applied, m)
+			}
 		}
-	}
-	return applied, nil
+		return nil
+	})
+	return applied, err
 }
 
 func (db *DB) applyMigration(ctx context.Context, m Migration) (bool, error) {

@@ -21,6 +21,8 @@ type DB struct {
 	now     func() time.Time
 	// onChange hears every committed article change; nil hears nothing.
 	onChange func(ArticleChange)
+	// maxOpen caps open connections; 0 leaves the driver's default.
+	maxOpen int
 }
 
 // Option changes how Open sets up a DB.
@@ -39,10 +41,43 @@ func WithChangeHook(fn func(ArticleChange)) Option {
 	return func(db *DB) { db.onChange = fn }
 }
 
+// WithMaxOpenConns caps the connections open at once (database.max_open_conns);
+// 0 leaves it to the driver. On PostgreSQL the floor is 2: migrations hold
+// a lock on one connection while running on another.
+func WithMaxOpenConns(n int) Option {
+	return func(db *DB) { db.maxOpen = n }
+}
+
+// applyPoolLimits applies the options that shape the connection pool.
+func (db *DB) applyPoolLimits() {
+	n := db.maxOpen
+	if n <= 0 {
+		return
+	}
+	if db.dialect.name() == "postgres" && n < 2 {
+		n = 2
+	}
+	db.sql.SetMaxOpenConns(n)
+}
+
 // Open connects to the database named by rawURL: "sqlite://./bantin.db",
-// "sqlite:///var/lib/bantin/bantin.db" or a plain path ending in ".db".
-// It does not migrate; call Migrate.
+// "sqlite:///var/lib/bantin/bantin.db" or a plain path ending in ".db" for
+// SQLite; "postgres://user:password@host/db" (or postgresql://) for
+// PostgreSQL, which several instances can share. It does not migrate; call
+// Migrate.
 func Open(ctx context.Context, rawURL string, opts ...Option) (*DB, error) {
+	if strings.HasPrefix(rawURL, "postgres://") || strings.HasPrefix(rawURL, "postgresql://") {
+		sqlDB, err := openPostgres(ctx, rawURL)
+		if err != nil {
+			return nil, err
+		}
+		db := &DB{sql: sqlDB, dialect: postgresDialect{}, now: time.Now}
+		for _, o := range opts {
+			o(db)
+		}
+		db.applyPoolLimits()
+		return db, nil
+	}
 	path, err := SQLitePath(rawURL)
 	if err != nil {
 		return nil, err
@@ -66,6 +101,7 @@ func Open(ctx context.Context, rawURL string, opts ...Option) (*DB, error) {
 	for _, o := range opts {
 		o(db)
 	}
+	db.applyPoolLimits()
 	if err := sqlDB.PingContext(ctx); err != nil {
 		sqlDB.Close()
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
@@ -81,7 +117,7 @@ func SQLitePath(rawURL string) (string, error) {
 	case strings.HasPrefix(rawURL, "sqlite:"):
 		rawURL = strings.TrimPrefix(rawURL, "sqlite:")
 	case strings.HasPrefix(rawURL, "postgres://"), strings.HasPrefix(rawURL, "postgresql://"):
-		return "", fmt.Errorf("store: PostgreSQL is not available in this version (database.url %q)", redactURL(rawURL))
+		return "", fmt.Errorf("store: database.url %q is PostgreSQL, not SQLite", redactURL(rawURL))
 	case strings.HasSuffix(rawURL, ".db"):
 	default:
 		return "", fmt.Errorf("store: database.url %q: want sqlite://PATH", redactURL(rawURL))
