@@ -50,7 +50,7 @@ func TestLoadFull(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := &Config{
-		Site: Site{Name: "Tin Nhanh", URL: "https://tin.example.com", Language: "en", Timezone: "Asia/Bangkok", TemplatesDir: "/etc/bantin/templates"},
+		Site: Site{Name: "Tin Nhanh", URL: "https://tin.example.com", Language: "en", Timezone: "Asia/Bangkok", TemplatesDir: "/etc/bantin/templates", Contact: "toasoan@example.com"},
 		HTTP: HTTP{
 			Addr:            ":9090",
 			ReadTimeout:     5 * time.Second,
@@ -73,8 +73,26 @@ func TestLoadFull(t *testing.T) {
 			UserAgent:   "bantin-test/1.0",
 			Concurrency: 8,
 		},
-		Mail: Mail{Transport: "maildir", Maildir: "/var/spool/bantin", From: "Tin Nhanh <tin@example.com>"},
-		Log:  Log{Level: "debug", Format: "json"},
+		Feeds: Feeds{Items: 30, MaxAge: 2 * time.Minute, ArchiveSize: 20, ArchiveMaxAge: 168 * time.Hour,
+			WebSubHub: "https://hub.example.com/", CacheSize: 64 * MB, TagAuthority: "tinnhanh.example.com", TagDate: "2019-05"},
+		Mail: Mail{Transport: "smtp", Maildir: "/var/spool/bantin", From: "Tin Nhanh <tin@example.com>", Rate: 200,
+			SMTP: SMTP{Host: "smtp.example.com", Port: 465, TLS: "tls", Username: "bantin", Password: "hunter2",
+				Connections: 8, Timeout: 10 * time.Second, HELO: "bantin.example.com"},
+			DKIM: DKIM{Domain: "example.com", Selector: "bantin2026", PrivateKeyFile: "testdata/dkim-test-ed25519.pem"}},
+		Newsletter: Newsletter{ConfirmTTL: 24 * time.Hour, LinkTTL: 720 * time.Hour, SubscribePerIP: 0, MinFillTime: 5 * time.Second,
+			ConfirmationsPerAddress: 2, Daily: "30 5 * * *", Weekly: "0 7 * * 6", InstantWindow: 5 * time.Minute, MaxArticles: 30},
+		Delivery: Delivery{Workers: 16, BatchSize: 250, RecordEvery: 25, MaxUnrecorded: 100, MaxAttempts: 5, MaxAge: 12 * time.Hour,
+			Backoff: 30 * time.Second, Lease: 2 * time.Minute, BounceThreshold: 1},
+		Share: Share{Enabled: false, MaxRecipients: 2, NoteMax: 100, NameMax: 60, MinFillTime: 2 * time.Second,
+			FormTTL: time.Hour, ConfirmTTL: 12 * time.Hour, SenderTTL: 168 * time.Hour, StopLinkTTL: 720 * time.Hour,
+			HashRetention: 240 * time.Hour, PerIP: 0, PerSender: 5, ConfirmationsPerAddress: 2, PerRecipient: 2,
+			PerRecipientArticle: 2, GlobalPerHour: 100, MaxFormSize: 8 * KB},
+		Feedback: Feedback{Enabled: false, Notify: []string{"Ban biên tập <toasoan@example.com>", "thuky@example.com"},
+			NotifyInterval: 30 * time.Minute, ShowApproved: true, NameMax: 100, MaxLength: 3000, MinFillTime: 4 * time.Second,
+			FormTTL: 3 * time.Hour, PerIP: 3, PerEmail: 2, GlobalPerHour: 0, RejectedRetention: 0, MaxFormSize: 32 * KB},
+		Admin:    Admin{Token: "full-yaml-admin-token-0123456789abcdef"},
+		Security: Security{SecretKey: "full-yaml-secret-key-0123456789abcdef"},
+		Log:      Log{Level: "debug", Format: "json"},
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("Load(full.yaml) =\n%+v\nwant\n%+v", c, want)
@@ -83,8 +101,8 @@ func TestLoadFull(t *testing.T) {
 	def := reflect.ValueOf(Default()).Elem()
 	got := reflect.ValueOf(c).Elem()
 	for _, l := range leaves(def.Type()) {
-		if l.key == "mail.transport" {
-			continue // maildir is its only valid value for now
+		if l.key == "mail.dkim.private_key" {
+			continue // it cannot be set together with mail.dkim.private_key_file
 		}
 		if reflect.DeepEqual(def.FieldByIndex(l.index).Interface(), got.FieldByIndex(l.index).Interface()) {
 			t.Errorf("testdata/full.yaml leaves %s at its default", l.key)
@@ -275,7 +293,7 @@ func TestLoadFileErrors(t *testing.T) {
 				"      name: [x]\n" + // 11: bad value
 				"  schedule: TZ=UTC\n" + // 12: validation (parser panics)
 				"mail:\n" +
-				"  transport: smtp\n", // 14: validation
+				"  transport: smpt\n", // 14: validation
 			want: []string{
 				"FILE:3: site.langauge: unknown key (did you mean site.language?)",
 				`FILE:6: http.read_timeout: invalid duration "1x": use a number and a unit, such as 300ms, 90s, 5m or 1h30m`,
@@ -284,7 +302,7 @@ func TestLoadFileErrors(t *testing.T) {
 				"FILE:5: http.addr: must be host:port, such as 127.0.0.1:8080 or :8080",
 				"FILE:9: sources.feeds[0].url: must start with http:// or https://",
 				`FILE:12: sources.schedule: invalid cron spec "TZ=UTC" (the parser failed: runtime error: slice bounds out of range [:-1])`,
-				"FILE:14: mail.transport: not available yet in this version; use maildir",
+				`FILE:14: mail.transport: must be maildir or smtp, not "smpt"`,
 			},
 		},
 	}

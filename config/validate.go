@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/robfig/cron/v3"
 )
@@ -115,6 +116,11 @@ func (c *Config) validate() ValidationErrors {
 	} else if _, err := time.LoadLocation(c.Site.Timezone); err != nil {
 		ch.add("site.timezone", "unknown time zone %q; use an IANA name such as Asia/Ho_Chi_Minh", c.Site.Timezone)
 	}
+	if c.Site.Contact != "" {
+		if a, err := mail.ParseAddress(c.Site.Contact); err != nil || a.Name != "" || !oneLine(c.Site.Contact) {
+			ch.add("site.contact", "%q is not a bare email address such as toasoan@example.com", c.Site.Contact)
+		}
+	}
 
 	// http
 	if reason := checkAddr(c.HTTP.Addr); reason != "" {
@@ -167,6 +173,12 @@ func (c *Config) validate() ValidationErrors {
 
 	// sources
 	seen := map[string]int{}
+	if k := c.Security.SecretKey; k == redactedText {
+		ch.add("security.secret_key", "is the placeholder that config print writes; put the real key here, or leave it empty to use the generated one")
+	} else if k != "" && len(k) < 32 {
+		ch.add("security.secret_key", "is %d characters; use at least 32 (e.g. openssl rand -base64 48), or leave it empty to have one generated", len(k))
+	}
+
 	seenSlugs := map[string]int{}
 	for i, cat := range c.Articles.Categories {
 		key := index("articles.categories", i)
@@ -213,22 +225,18 @@ func (c *Config) validate() ValidationErrors {
 		ch.add("sources.concurrency", "must be between 1 and 64, not %d", n)
 	}
 
+	// feeds
+	c.validateFeeds(ch)
+
 	// mail
-	switch c.Mail.Transport {
-	case "maildir":
-		if strings.TrimSpace(c.Mail.Maildir) == "" {
-			ch.add("mail.maildir", "required when mail.transport is maildir")
-		}
-	case "smtp":
-		ch.add("mail.transport", "not available yet in this version; use maildir")
-	default:
-		ch.add("mail.transport", "must be maildir, not %q", c.Mail.Transport)
-	}
-	if c.Mail.From == "" {
-		ch.add("mail.from", "required, such as: Bản tin <no-reply@example.com>")
-	} else if _, err := mail.ParseAddress(c.Mail.From); err != nil {
-		ch.add("mail.from", "not a valid address (%v); use the form: Bản tin <no-reply@example.com>", err)
-	}
+	c.validateMail(ch)
+
+	// newsletter, delivery
+	c.validateNewsletter(ch)
+	c.validateEditions(ch)
+
+	// share, feedback, admin
+	c.validateShare(ch)
 
 	// log
 	switch c.Log.Level {
@@ -343,6 +351,62 @@ func checkSiteURL(s string) string {
 	return ""
 }
 
+// tagAuthority and tagDate are what feed ids (tag: URIs, RFC 4151) allow,
+// as strictly as the W3C feed validator reads them.
+var (
+	tagAuthority = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$`)
+	tagDate      = regexp.MustCompile(`^\d{4}(-\d{2}(-\d{2})?)?$`)
+)
+
+func (c *Config) validateFeeds(ch *checker) {
+	f := c.Feeds
+	if f.Items < 1 || f.Items > 500 {
+		ch.add("feeds.items", "must be between 1 and 500, not %d", f.Items)
+	}
+	if f.MaxAge < 0 || f.MaxAge > 24*time.Hour {
+		ch.add("feeds.max_age", "must be between 0s and 24h, not %s", f.MaxAge)
+	}
+	if f.ArchiveSize < 0 || (f.ArchiveSize > f.Items && f.Items >= 1) {
+		// A bigger page would leave the articles between the newest full
+		// page and the current feed in neither.
+		ch.add("feeds.archive_size", "must be between 0 (no archive) and feeds.items (%d), not %d", f.Items, f.ArchiveSize)
+	}
+	if f.ArchiveMaxAge < f.MaxAge || f.ArchiveMaxAge > 8760*time.Hour {
+		ch.add("feeds.archive_max_age", "must be between feeds.max_age (%s) and 8760h, not %s", f.MaxAge, f.ArchiveMaxAge)
+	}
+	if f.WebSubHub != "" {
+		if u, reason := checkHTTPURL(f.WebSubHub); reason != "" {
+			ch.add("feeds.websub_hub", "%s", reason)
+		} else if u.User != nil {
+			ch.add("feeds.websub_hub", "must not contain a user name or password: every feed shows it")
+		}
+	}
+	sizeBetween(ch, "feeds.cache_size", f.CacheSize, MB, 16*GB)
+	switch {
+	case f.TagAuthority != "":
+		if !tagAuthority.MatchString(f.TagAuthority) {
+			ch.add("feeds.tag_authority", "%q is not a domain name in lower case, such as tin.example.vn", f.TagAuthority)
+		}
+	case checkSiteURL(c.Site.URL) == "":
+		u, _ := url.Parse(c.Site.URL)
+		if host := u.Hostname(); !tagAuthority.MatchString(host) {
+			ch.add("feeds.tag_authority", "required: the host of site.url (%s) cannot be used in ids; give a domain name in lower case", host)
+		}
+	}
+	if !validTagDate(f.TagDate) {
+		ch.add("feeds.tag_date", "must be a date written YYYY, YYYY-MM or YYYY-MM-DD, not %q", f.TagDate)
+	}
+}
+
+func validTagDate(s string) bool {
+	if !tagDate.MatchString(s) {
+		return false
+	}
+	layout := map[int]string{4: "2006", 7: "2006-01", 10: "2006-01-02"}[len(s)]
+	_, err := time.Parse(layout, s)
+	return err == nil
+}
+
 func checkFeedURL(s string) string {
 	_, reason := checkHTTPURL(s)
 	return reason
@@ -404,4 +468,145 @@ func sortByKey(errs ValidationErrors) {
 		}
 		return a.full < b.full
 	})
+}
+
+func (c *Config) validateNewsletter(ch *checker) {
+	n := &c.Newsletter
+	if d := n.ConfirmTTL; d < time.Hour || d > 720*time.Hour {
+		ch.add("newsletter.confirm_ttl", "must be between 1h and 720h, not %s", d)
+	}
+	atLeast(ch, "newsletter.link_ttl", n.LinkTTL, 24*time.Hour)
+	if n.SubscribePerIP < 0 {
+		ch.add("newsletter.subscribe_per_ip", "must not be negative (0 is no limit), not %d", n.SubscribePerIP)
+	}
+	if d := n.MinFillTime; d < 0 || d > time.Minute {
+		ch.add("newsletter.min_fill_time", "must be between 0s and 1m, not %s", d)
+	}
+	if k := n.ConfirmationsPerAddress; k < 1 || k > 20 {
+		ch.add("newsletter.confirmations_per_address", "must be between 1 and 20, not %d", k)
+	}
+}
+
+func (c *Config) validateMail(ch *checker) {
+	m := &c.Mail
+	switch m.Transport {
+	case "maildir":
+		if strings.TrimSpace(m.Maildir) == "" {
+			ch.add("mail.maildir", "required when mail.transport is maildir")
+		}
+	case "smtp":
+		if m.SMTP.Host == "" {
+			ch.add("mail.smtp.host", "required when mail.transport is smtp")
+		}
+	default:
+		ch.add("mail.transport", "must be maildir or smtp, not %q", m.Transport)
+	}
+	if m.From == "" {
+		ch.add("mail.from", "required, such as: Bản tin <no-reply@example.com>")
+	} else if !oneLine(m.From) {
+		ch.add("mail.from", "must be one line of text")
+	} else if _, err := mail.ParseAddress(m.From); err != nil {
+		ch.add("mail.from", "not a valid address (%v); use the form: Bản tin <no-reply@example.com>", err)
+	}
+	if m.Rate < 0 {
+		ch.add("mail.rate", "must not be negative (0 is no limit), not %d", m.Rate)
+	}
+
+	// The smtp keys are checked whatever the transport, so that a mistake
+	// shows before the day the transport is switched.
+	s := &m.SMTP
+	if s.Host != "" {
+		if reason := checkMailHost(s.Host); reason != "" {
+			ch.add("mail.smtp.host", "%s", reason)
+		}
+	}
+	if s.Port < 0 || s.Port > 65535 {
+		ch.add("mail.smtp.port", "must be from 1 to 65535, or 0 for the usual port of mail.smtp.tls, not %d", s.Port)
+	}
+	switch s.TLS {
+	case "none", "starttls", "tls":
+	default:
+		ch.add("mail.smtp.tls", "must be starttls, tls or none, not %q", s.TLS)
+	}
+	switch {
+	case s.Username != "" && s.Password == "":
+		ch.add("mail.smtp.password", "required with mail.smtp.username")
+	case s.Username == "" && s.Password != "":
+		ch.add("mail.smtp.username", "required with mail.smtp.password")
+	case !oneLine(s.Username):
+		ch.add("mail.smtp.username", "must be one line of text")
+	case s.Username != "" && s.TLS == "none":
+		// go-mail would refuse to send the password in the clear anyway;
+		// say so here rather than on the first message.
+		ch.add("mail.smtp.username", "authentication needs mail.smtp.tls starttls or tls, so the password is never sent in the clear")
+	}
+	if n := s.Connections; n < 1 || n > 100 {
+		ch.add("mail.smtp.connections", "must be between 1 and 100, not %d", n)
+	}
+	atLeast(ch, "mail.smtp.timeout", s.Timeout, time.Second)
+	if s.HELO != "" && !isHostName(s.HELO) {
+		ch.add("mail.smtp.helo", "%q is not a host name such as mail.example.com", s.HELO)
+	}
+
+	d := &m.DKIM
+	if d.Domain != "" && !isHostName(d.Domain) {
+		ch.add("mail.dkim.domain", "%q is not a domain name such as example.com", d.Domain)
+	}
+	hasKey := d.PrivateKeyFile != "" || d.PrivateKey != ""
+	switch {
+	case d.Selector != "" && !isHostName(d.Selector):
+		ch.add("mail.dkim.selector", "%q is not a selector: use letters, digits, hyphens and dots, such as bantin2026", d.Selector)
+	case d.Selector == "" && hasKey:
+		ch.add("mail.dkim.selector", "required with a key, such as bantin2026 for the TXT record bantin2026._domainkey.DOMAIN")
+	case d.Selector != "" && !hasKey:
+		ch.add("mail.dkim.selector", "set, but no key is: give mail.dkim.private_key_file, or leave both empty")
+	}
+	if d.PrivateKeyFile != "" && d.PrivateKey != "" {
+		ch.add("mail.dkim.private_key", "set both this and mail.dkim.private_key_file; give one")
+	} else if _, err := c.DKIMKey(); err != nil {
+		var fe FieldError
+		if errors.As(err, &fe) {
+			ch.add(fe.Key, "%s", fe.Reason)
+		} else {
+			ch.add("mail.dkim.private_key_file", "%v", err)
+		}
+	}
+}
+
+// checkMailHost returns why s is not a host name or IP address to connect
+// to, or "".
+func checkMailHost(s string) string {
+	if strings.Contains(s, "://") {
+		return "must be a host name such as smtp.example.com, not a URL"
+	}
+	if _, err := netip.ParseAddr(s); err == nil {
+		return ""
+	}
+	if _, _, err := net.SplitHostPort(s); err == nil {
+		return "must not include a port; set mail.smtp.port"
+	}
+	if !isHostName(s) {
+		return fmt.Sprintf("%q is not a host name or IP address", s)
+	}
+	return ""
+}
+
+// isHostName reports whether s looks like a DNS name: labels of letters,
+// digits, hyphens and underscores (or non-ASCII letters, for
+// internationalised names) separated by single dots.
+func isHostName(s string) bool {
+	if s == "" || len(s) > 253 {
+		return false
+	}
+	for label := range strings.SplitSeq(strings.TrimSuffix(s, "."), ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for _, r := range label {
+			if !(r == '-' || r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r) || r >= utf8.RuneSelf && unicode.IsMark(r)) {
+				return false
+			}
+		}
+	}
+	return true
 }
