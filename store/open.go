@@ -23,6 +23,8 @@ type DB struct {
 	onChange func(ArticleChange)
 	// maxOpen caps open connections; 0 leaves the driver's default.
 	maxOpen int
+	// stmts holds the delivery queue's prepared statements.
+	stmts stmtCache
 }
 
 // Option changes how Open sets up a DB.

@@ -30,7 +30,7 @@ func NewCatalog() Catalog {
 
 // catalogAreas lists every area's strings. Add an area here.
 func catalogAreas() []map[string]map[string]string {
-	return []map[string]map[string]string{siteStrings(), emailStrings()}
+	return []map[string]map[string]string{siteStrings(), emailStrings(), digestStrings(), subscribeStrings(), articleStrings(), shareStrings()}
 }
 
 // siteStrings are the strings of the layout and the home page.

@@ -118,15 +118,27 @@ func readTemplate(embedded embed.FS, dir, overrideDir, name string) (string, err
 	return string(b), nil
 }
 
+// Catalog returns the strings the set renders with.
+func (s *Set) Catalog() Catalog { return s.catalog }
+
 // Page is what every page template receives.
 type Page struct {
 	Lang     string // "vi" or "en"
 	SiteName string
 	SiteURL  string
 	Title    string
-	// Path is the request path without query, for language switch links.
+	// Path is the request path without query.
 	Path string
-	Data any
+	// OtherLangURL is this page in the other language: the request's path
+	// and query (which may carry a token) with lang switched.
+	OtherLangURL string
+	// Feeds says the site serves feeds, so that the page announces the
+	// site-wide ones with <link rel="alternate">; FeedCategory, a category
+	// slug, adds that category's, titled FeedCategoryName.
+	Feeds            bool
+	FeedCategory     string
+	FeedCategoryName string
+	Data             any
 }
 
 // RenderPage executes the named page into w. It renders into a buffer

@@ -49,6 +49,8 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	p.SiteName = s.o.SiteName
 	p.SiteURL = s.o.SiteURL
 	p.Path = r.URL.Path
+	p.OtherLangURL = otherLangURL(r, s.o.Templates.Catalog().Text(p.Lang, "nav.lang_code"))
+	p.Feeds = s.o.Feeds != nil
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	var buf strings.Builder
 	if err := s.o.Templates.RenderPage(&buf, name, p); err != nil {
@@ -58,6 +60,15 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	}
 	w.WriteHeader(status)
 	_, _ = w.Write([]byte(buf.String()))
+}
+
+// otherLangURL returns the request's path and query with lang set to lang,
+// so that switching language keeps whatever the query carried (a token on
+// the preferences page, a page number on the home page).
+func otherLangURL(r *http.Request, lang string) string {
+	q := r.URL.Query()
+	q.Set("lang", lang)
+	return r.URL.Path + "?" + q.Encode()
 }
 
 func (s *Server) serverError(w http.ResponseWriter, r *http.Request, lang string, err error) {

@@ -45,6 +45,17 @@ type Options struct {
 	MaxBodySize int64
 	// HomePageSize is how many articles the home page lists; 0 means 30.
 	HomePageSize int
+	// Feeds serves the RSS, Atom and JSON feeds (feed.Cache.Handler) at
+	// the paths feed.ParsePath knows; nil serves none, and pages then do
+	// not link to them.
+	Feeds http.Handler
+	// Subscribe configures the subscription pages; see SubscribeOptions.
+	Subscribe SubscribeOptions
+	// Editions configures the digest archive and /metrics (editions.go).
+	Editions EditionOptions
+	// Article configures the article pages, the share and feedback
+	// forms and the admin API (article.go).
+	Article ArticleOptions
 }
 
 // Server is the HTTP side of bantin.
@@ -71,6 +82,15 @@ func New(o Options) *Server {
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)
 	mux.Handle("GET /static/", http.StripPrefix("/static/", staticHandler(templates.Static())))
+	if o.Feeds != nil {
+		for _, p := range []string{"/rss.xml", "/atom.xml", "/feed.json", "/c/{category}/{file}",
+			"/archive/{page}/{file}", "/c/{category}/archive/{page}/{file}"} {
+			mux.Handle("GET "+p, o.Feeds)
+		}
+	}
+	s.editionRoutes(mux)
+	s.routeSubscribe(mux)
+	s.routeArticles(mux)
 	mux.HandleFunc("/", s.notFound)
 	s.handler = s.recoverPanics(s.logRequests(securityHeaders(limitBody(o.MaxBodySize, mux))))
 	return s

@@ -244,3 +244,17 @@ func TestServeShutsDownGracefully(t *testing.T) {
 		t.Fatal("server still answers after shutdown")
 	}
 }
+
+func TestLanguageLinkKeepsTheQuery(t *testing.T) {
+	db := newTestStore(t)
+	ts := newTestServer(t, db, nil, Options{})
+	_, body := get(t, ts.URL+"/?before=1700000000000000&t=abc")
+	if !strings.Contains(body, `href="/?before=1700000000000000&amp;lang=en&amp;t=abc"`) {
+		i := strings.Index(body, `class="lang"`)
+		t.Fatalf("language link does not keep the query: %s", body[max(0, i-120):min(len(body), i+40)])
+	}
+	_, body = get(t, ts.URL+"/?lang=en")
+	if !strings.Contains(body, `href="/?lang=vi"`) {
+		t.Fatal("English page does not link back to Vietnamese")
+	}
+}

@@ -37,6 +37,10 @@ func commands() []command {
 	return []command{
 		{"serve", "run the daemon: serve pages, watch articles.dir, poll upstream feeds", runServe},
 		{"import", "import article files or directories (default: articles.dir)", runImport},
+		{"feeds", "feeds build --out DIR: write every feed as a file, for nginx or a CDN", runFeeds},
+		{"digest", "digest preview|send|status|skip|pause|resume: editions of the email digest", runDigest},
+		{"subscribers", "subscribers add|import|export|list: the newsletter's subscribers", runSubscribers},
+		{"feedback", "feedback list|approve|reject|delete: moderate readers' feedback", runFeedback},
 		{"config", "config check | config print: validate or show the effective configuration", runConfig},
 		{"migrate", "apply database migrations and show the schema version", runMigrate},
 		{"version", "print the version", runVersion},

@@ -44,8 +44,8 @@ func runMigrate(ctx context.Context, e *env, args []string) int {
 }
 
 // openStore opens and migrates the configured database.
-func openStore(ctx context.Context, cfg *config.Config) (*store.DB, error) {
-	db, err := store.Open(ctx, cfg.Database.URL)
+func openStore(ctx context.Context, cfg *config.Config, opts ...store.Option) (*store.DB, error) {
+	db, err := store.Open(ctx, cfg.Database.URL, opts...)
 	if err != nil {
 		return nil, err
 	}

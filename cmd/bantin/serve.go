@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/bantin/bantin/config"
+	"github.com/bantin/bantin/feed"
 	"github.com/bantin/bantin/source"
 	"github.com/bantin/bantin/store"
 	"github.com/bantin/bantin/templates"
@@ -40,13 +41,44 @@ schedule. Migrates the database first.`)
 // serve runs every part of the daemon until ctx is done. A part that fails
 // stops the others, so the process never runs half-alive.
 func serve(ctx context.Context, cfg *config.Config, logger *slog.Logger) error {
-	db, err := openStore(ctx, cfg)
+	// The store tells the feed cache of every saved article, so that it
+	// rebuilds only the feeds the article is in; the cache, made right
+	// after, reads the store. Nothing saves before both exist.
+	var feeds *feed.Cache
+	db, err := openStore(ctx, cfg, store.WithChangeHook(func(ch store.ArticleChange) {
+		if feeds != nil {
+			feeds.ArticleChanged(ch)
+		}
+	}))
 	if err != nil {
 		return err
 	}
 	defer db.Close()
+	var pinger *feed.WebSub
+	if feeds, pinger, err = newFeedCache(cfg, db, logger); err != nil {
+		return err
+	}
 
 	pages, err := templates.New(templates.Options{OverrideDir: cfg.Site.TemplatesDir, Location: cfg.Location()})
+	if err != nil {
+		return err
+	}
+	// One mailer for everything the daemon sends; links and forms are
+	// signed with the key of tokenSigner.
+	mail, err := openMailer(cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer mail.Close()
+	subscribe, err := subscribeWebOptions(ctx, cfg, db, mail, pages, logger)
+	if err != nil {
+		return err
+	}
+	digests, err := newDigestDaemon(cfg, db, mail, pages, subscribe.Subscriptions, logger)
+	if err != nil {
+		return err
+	}
+	shares, err := newShareService(ctx, cfg, db, mail, pages, logger)
 	if err != nil {
 		return err
 	}
@@ -54,6 +86,9 @@ func serve(ctx context.Context, cfg *config.Config, logger *slog.Logger) error {
 	if err != nil {
 		return fmt.Errorf("http.addr %s: %w", cfg.HTTP.Addr, err)
 	}
+	// Feed readers' plain GETs of feeds are answered before net/http, from
+	// the cache; every other request goes to the web server as before.
+	ln = feeds.FastListener(ln, feed.FastOptions{WriteTimeout: cfg.HTTP.WriteTimeout, Logger: logger})
 	srv := web.New(web.Options{
 		SiteName:        cfg.Site.Name,
 		SiteURL:         cfg.Site.URL,
@@ -61,11 +96,15 @@ func serve(ctx context.Context, cfg *config.Config, logger *slog.Logger) error {
 		Articles:        db,
 		DB:              db,
 		Templates:       pages,
+		Feeds:           feeds.Handler(),
 		Logger:          logger,
 		ReadTimeout:     cfg.HTTP.ReadTimeout,
 		WriteTimeout:    cfg.HTTP.WriteTimeout,
 		ShutdownTimeout: cfg.HTTP.ShutdownTimeout,
 		MaxBodySize:     int64(cfg.HTTP.MaxBodySize),
+		Subscribe:       subscribe,
+		Article:         articleWebOptions(cfg, db, shares),
+		Editions:        digests.web,
 	})
 
 	ctx, cancel := context.WithCancel(ctx)
@@ -86,6 +125,12 @@ func serve(ctx context.Context, cfg *config.Config, logger *slog.Logger) error {
 
 	logger.Info("bantin serving", "url", "http://"+ln.Addr().String()+"/", "database", redactedDatabase(cfg), "articles", cfg.Articles.Dir)
 	start("http", func(ctx context.Context) error { return srv.Serve(ctx, ln) })
+	start("feed cache", feeds.Run)
+	start("share", func(ctx context.Context) error { return shares.Run(ctx, 0) })
+	start("digests", digests.Run)
+	if pinger != nil {
+		start("websub pinger", pinger.Run)
+	}
 	if cfg.Articles.Watch || cfg.Articles.RescanInterval > 0 {
 		w := source.NewWatcher(newImporter(cfg, db, logger), source.WatcherOptions{
 			Dir:      cfg.Articles.Dir,

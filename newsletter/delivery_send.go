@@ -1,0 +1,356 @@
+package newsletter
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/bantin/bantin/mailer"
+	"github.com/bantin/bantin/store"
+)
+
+// worker is one sending goroutine of a Deliverer.
+type worker struct {
+	d       *Deliverer
+	ctx     context.Context // ends: stop claiming, give back what is left
+	sendCtx context.Context // ends: stop a message being sent
+	results chan<- []result
+	// pending are outcomes not yet handed to the recorder: they go in
+	// groups, which saves a goroutine switch per message.
+	pending []result
+	tokens  chan struct{}
+	// down is the current wait after the mail server could not be
+	// reached, doubling up to a minute; 0 while it can.
+	down time.Duration
+}
+
+// statusGroup is how many recipients are read from the store at once,
+// just before they are sent to, status included: an unsubscribe takes
+// effect within this many messages of the worker that holds the
+// subscriber's delivery, even in the middle of an edition.
+const statusGroup = 20
+
+func (w *worker) loop(idle func() bool) {
+	d := w.d
+	for w.ctx.Err() == nil && !w.crashed() {
+		wake := d.woken()
+		e, claims, err := w.claim()
+		if err != nil && w.ctx.Err() == nil {
+			d.log.Error("claiming deliveries failed", "err", err)
+		}
+		if len(claims) == 0 {
+			d.finishEditions(w.ctx)
+			if err == nil && idle() {
+				return
+			}
+			w.pause(d.o.Poll, wake)
+			continue
+		}
+		d.busy.Add(1)
+		down := w.sendBatch(e, claims)
+		w.flush()
+		d.busy.Add(-1)
+		if down {
+			w.down = min(max(2*w.down, time.Second), time.Minute)
+			d.log.Warn("mail server unreachable; waiting", "wait", w.down)
+			w.pause(w.down, nil)
+		} else {
+			w.down = 0
+		}
+	}
+}
+
+func (w *worker) crashed() bool {
+	select {
+	case <-w.d.crash:
+		return true
+	default:
+		return false
+	}
+}
+
+// pause waits for d, a wake-up, the end of work or a crash.
+func (w *worker) pause(d time.Duration, wake <-chan struct{}) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-wake:
+	case <-w.ctx.Done():
+	case <-w.d.crash:
+	}
+}
+
+// claim claims a batch from the oldest sending edition that has deliveries
+// due, unless delivery is paused.
+func (w *worker) claim() (*store.Edition, []store.Claim, error) {
+	d := w.d
+	eds, err := d.sendingEditions(w.ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	// Oldest first: an edition that started earlier finishes earlier.
+	for i := len(eds) - 1; i >= 0; i-- {
+		e := eds[i]
+		if d.o.Edition != 0 && e.ID != d.o.Edition {
+			continue
+		}
+		d.writeMu.Lock()
+		claims, err := d.db.ClaimDeliveries(w.ctx, e.ID, d.owner, d.o.Now(), d.o.Lease, d.o.BatchSize)
+		d.writeMu.Unlock()
+		if err != nil || len(claims) > 0 {
+			return e, claims, err
+		}
+	}
+	return nil, nil, nil
+}
+
+// sendBatch sends to the recipients of claims, and reports whether it
+// stopped because the mail server could not be reached.
+func (w *worker) sendBatch(e *store.Edition, claims []store.Claim) (serverDown bool) {
+	d := w.d
+	ids := make([]int64, len(claims))
+	for i, c := range claims {
+		ids[i] = c.SubscriberID
+	}
+	stopRenew := w.renew(e.ID, ids)
+	defer stopRenew()
+
+	for g := 0; g < len(claims); g += statusGroup {
+		group := claims[g:min(g+statusGroup, len(claims))]
+		// Read right before sending, not when the batch was claimed, so
+		// that an unsubscribe stops the rest of an edition at once.
+		subs, err := d.db.SubscribersByIDs(w.ctx, ids[g:g+len(group)])
+		if err != nil {
+			if w.ctx.Err() == nil {
+				d.log.Error("reading subscribers failed", "edition", e.ID, "err", err)
+			}
+			w.release(e.ID, ids[g:], d.o.Now())
+			return false
+		}
+		for i, c := range group {
+			if w.ctx.Err() != nil || w.crashed() {
+				w.release(e.ID, ids[g+i:], d.o.Now())
+				return false
+			}
+			down, ok := w.deliver(e, c, subs[c.SubscriberID])
+			if !ok {
+				w.release(e.ID, ids[g+i:], d.o.Now())
+				return false
+			}
+			if down > 0 {
+				w.release(e.ID, ids[g+i+1:], d.o.Now().Add(down))
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// renew keeps the lease of the batch fresh until the returned function is
+// called.
+func (w *worker) renew(edition int64, ids []int64) func() {
+	d := w.d
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		t := time.NewTicker(d.o.Lease / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-t.C:
+				// Not w.ctx: the lease must hold while the last
+				// messages finish after work has stopped.
+				d.writeMu.Lock()
+				err := d.db.RenewClaims(w.sendCtx, edition, d.owner, ids, d.o.Now().Add(d.o.Lease))
+				d.writeMu.Unlock()
+				if err != nil && w.sendCtx.Err() == nil {
+					d.log.Warn("renewing claims failed", "edition", edition, "err", err)
+				}
+			case <-done:
+				return
+			case <-d.crash:
+				return
+			}
+		}
+	})
+	return func() { close(done); wg.Wait() }
+}
+
+// release gives back claims the worker did not get to, due at at.
+func (w *worker) release(edition int64, ids []int64, at time.Time) {
+	if len(ids) == 0 || w.crashed() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(w.ctx), 10*time.Second)
+	defer cancel()
+	w.d.writeMu.Lock()
+	err := w.d.db.ReleaseClaims(ctx, edition, w.d.owner, ids, at)
+	w.d.writeMu.Unlock()
+	if err != nil {
+		w.d.log.Warn("giving back claims failed; they return when their lease ends", "edition", edition, "err", err)
+	}
+}
+
+// deliver sends edition e to sub, the subscriber of claim c (nil if they
+// no longer exist), and hands the outcome to the recorder. It returns how
+// long to wait if the mail server could not be reached, and false if the
+// worker must stop (work ended or crashed) with c given back.
+func (w *worker) deliver(e *store.Edition, c store.Claim, sub *store.Subscriber) (down time.Duration, ok bool) {
+	d := w.d
+	res := store.DeliveryResult{EditionID: e.ID, SubscriberID: c.SubscriberID}
+	switch {
+	case sub == nil:
+		return 0, w.skip(res, "subscriber deleted", time.Time{})
+	case sub.Status != store.StatusActive:
+		return 0, w.skip(res, "subscriber is "+sub.Status, time.Time{})
+	case sub.Cadence != e.Cadence:
+		// They changed cadence after the edition was planned (or an
+		// erased subscriber's id was reused): the new one applies.
+		return 0, w.skip(res, "subscriber changed cadence to "+sub.Cadence, time.Time{})
+	}
+	k := d.plan.recipientKey(e, sub)
+	if !k.Since.Before(e.Until) {
+		return 0, w.skip(res, "already has this window", time.Time{})
+	}
+	v, err := d.render.Variant(w.ctx, k)
+	if err != nil {
+		if w.ctx.Err() != nil {
+			return 0, false
+		}
+		// Ours, not the recipient's: wait as for a server that is down.
+		d.log.Error("rendering a digest failed", "edition", e.ID, "err", err)
+		wait := max(w.down, time.Second)
+		res.Status, res.NextAt, res.Error = store.DeliveryQueued, d.o.Now().Add(wait), "render: "+err.Error()
+		return wait, w.push(result{r: res})
+	}
+	if v.Articles == 0 {
+		// Nothing new in their categories: no mail, and their next
+		// edition starts here.
+		return 0, w.skip(res, "nothing new", e.Until)
+	}
+	msg := v.Message(d.render.personal(sub, k.Lang, d.links))
+
+	select {
+	case w.tokens <- struct{}{}:
+	default:
+		// Every token is taken, some maybe by our own pending outcomes:
+		// hand them over before waiting, or we would wait for ourselves.
+		if !w.flush() {
+			return 0, false
+		}
+		select {
+		case w.tokens <- struct{}{}:
+		case <-w.ctx.Done():
+			return 0, false
+		case <-d.crash:
+			return 0, false
+		}
+	}
+	if w.crashed() {
+		return 0, false
+	}
+	start := time.Now()
+	err = d.mail.Send(w.sendCtx, msg)
+	took := time.Since(start)
+	res, down = w.outcome(e, c, err)
+	d.o.Metrics.observe(res.Status, res.Status == store.DeliveryQueued, took)
+	if res.Status == store.DeliveryBounced || res.Status == store.DeliveryFailed {
+		d.log.Info("digest not delivered", "edition", e.ID, "subscriber", c.SubscriberID, "status", res.Status, "err", err)
+	}
+	return down, w.push(result{r: res, token: true})
+}
+
+func (w *worker) skip(res store.DeliveryResult, why string, until time.Time) bool {
+	res.Status, res.Error, res.Until = store.DeliverySkipped, why, until
+	w.d.o.Metrics.addSkipped()
+	return w.push(result{r: res})
+}
+
+// push queues r for the recorder, handing over a group when it is full.
+func (w *worker) push(r result) bool {
+	w.d.unrecorded.Add(1)
+	w.pending = append(w.pending, r)
+	if len(w.pending) >= statusGroup {
+		return w.flush()
+	}
+	return true
+}
+
+// flush hands the pending outcomes to the recorder.
+func (w *worker) flush() bool {
+	if len(w.pending) == 0 {
+		return true
+	}
+	select {
+	case w.results <- w.pending:
+		w.pending = make([]result, 0, statusGroup)
+		return true
+	case <-w.d.crash:
+		return false
+	}
+}
+
+// outcome classifies the error of a send: nil is sent; a permanent refusal
+// of the address is a bounce and any other permanent failure gives up; a
+// temporary failure is retried with exponential backoff within the
+// attempts and age allowed. A server that cannot be reached at all (or the
+// end of work) is no attempt against the recipient: the delivery waits
+// and down says how long.
+func (w *worker) outcome(e *store.Edition, c store.Claim, err error) (res store.DeliveryResult, down time.Duration) {
+	d := w.d
+	now := d.o.Now()
+	res = store.DeliveryResult{EditionID: e.ID, SubscriberID: c.SubscriberID}
+	if err == nil {
+		res.Status, res.Until = store.DeliverySent, e.Until
+		return res, 0
+	}
+	res.Error = err.Error()
+	deadline := e.CreatedAt.Add(d.o.MaxAge)
+	var se *mailer.SendError
+	isSendErr := errors.As(err, &se)
+	switch {
+	case w.sendCtx.Err() != nil || errors.Is(err, mailer.ErrClosed):
+		// Stopping: nothing says the server refused anything.
+		res.Status, res.NextAt = store.DeliveryQueued, now
+		return res, 0
+	case isSendErr && !se.Temporary:
+		res.Attempted = true
+		if se.Recipient != "" || strings.HasPrefix(se.Enhanced, "5.1.") {
+			res.Status = store.DeliveryBounced
+		} else {
+			res.Status = store.DeliveryFailed
+		}
+		return res, 0
+	case isSendErr && se.Command == "connect":
+		down = min(max(2*w.down, time.Second), time.Minute)
+		res.Status, res.NextAt = store.DeliveryQueued, now.Add(down)
+		if res.NextAt.After(deadline) {
+			res.Status, res.Error = store.DeliveryFailed, "mail server unreachable until the edition's maximum age: "+res.Error
+		}
+		return res, down
+	}
+	res.Attempted = true
+	attempts := c.Attempts + 1
+	res.NextAt = now.Add(backoff(d.o.Backoff, attempts))
+	switch {
+	case attempts >= d.o.MaxAttempts:
+		res.Status, res.Error = store.DeliveryFailed, "too many attempts: "+res.Error
+	case res.NextAt.After(deadline):
+		res.Status, res.Error = store.DeliveryFailed, "too old to retry: "+res.Error
+	default:
+		res.Status = store.DeliveryQueued
+	}
+	return res, 0
+}
+
+// backoff returns the wait before retry number attempts (from 1): base,
+// then twice as long each time, give or take a tenth so that deliveries
+// that failed together do not all come back at once.
+func backoff(base time.Duration, attempts int) time.Duration {
+	d := base << min(attempts-1, 20)
+	return d + time.Duration((rand.Float64()*0.2-0.1)*float64(d))
+}

@@ -1,0 +1,193 @@
+package newsletter
+
+import (
+	"bytes"
+	"io"
+	"mime"
+	"mime/multipart"
+	"mime/quotedprintable"
+	"net/mail"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/bantin/bantin/internal/token"
+	"github.com/bantin/bantin/mailer"
+	"github.com/bantin/bantin/store"
+	"github.com/bantin/bantin/store/storetest"
+	"github.com/bantin/bantin/templates"
+)
+
+// subClock is a settable clock shared by the store, the signer, the
+// mailer and Subscriptions.
+type subClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *subClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *subClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// subEnv is a Subscriptions over a real SQLite store, delivering real mail
+// into a Maildir.
+type subEnv struct {
+	db      *store.DB
+	subs    *Subscriptions
+	clock   *subClock
+	maildir string
+}
+
+func newSubEnv(t *testing.T, opts ...func(*SubscriptionOptions)) *subEnv {
+	t.Helper()
+	clock := &subClock{t: time.Date(2026, 11, 26, 2, 0, 0, 0, time.UTC)}
+	db := storetest.OpenSQLite(t, store.WithClock(clock.Now))
+	signer, err := token.New(bytes.Repeat([]byte("khoá-bí-mật-thử "), 3), clock.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "mail")
+	m, err := mailer.New(mailer.Options{Transport: mailer.TransportMaildir, Maildir: dir,
+		From: mailer.Address{Name: "Bản tin Phường", Email: "tin@example.vn"}, Now: clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Close() })
+	tmpl, err := templates.New(templates.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := SubscriptionOptions{
+		SiteName: "Bản tin Phường", SiteURL: "https://tin.example.vn/", Contact: "toasoan@example.vn",
+		ConfirmTTL: 48 * time.Hour, LinkTTL: 365 * 24 * time.Hour, MinFillTime: 3 * time.Second,
+		SubscribePerIP: 5, ConfirmationsPerAddress: 3, Now: clock.Now,
+	}
+	for _, fn := range opts {
+		fn(&o)
+	}
+	return &subEnv{db: db, subs: NewSubscriptions(db, signer, m, tmpl, o), clock: clock, maildir: dir}
+}
+
+// sentMail is a message read back from the Maildir.
+type sentMail struct {
+	Header mail.Header
+	Text   string
+	HTML   string
+}
+
+// mails returns every message delivered so far, oldest first.
+func (e *subEnv) mails(t *testing.T) []sentMail {
+	t.Helper()
+	return readMaildir(t, e.maildir)
+}
+
+// mailsTo returns the messages to addr.
+func (e *subEnv) mailsTo(t *testing.T, addr string) []sentMail {
+	t.Helper()
+	var out []sentMail
+	for _, m := range e.mails(t) {
+		if strings.Contains(m.Header.Get("To"), "<"+addr+">") || m.Header.Get("To") == addr {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+func readMaildir(t *testing.T, dir string) []sentMail {
+	t.Helper()
+	entries, err := os.ReadDir(filepath.Join(dir, "new"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	type named struct {
+		mod  time.Time
+		name string
+	}
+	var files []named
+	for _, e := range entries {
+		info, err := e.Info()
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, named{info.ModTime(), e.Name()})
+	}
+	sort.Slice(files, func(i, j int) bool { return files[i].mod.Before(files[j].mod) })
+	var out []sentMail
+	for _, f := range files {
+		raw, err := os.ReadFile(filepath.Join(dir, "new", f.name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, parseMail(t, raw))
+	}
+	return out
+}
+
+func parseMail(t *testing.T, raw []byte) sentMail {
+	t.Helper()
+	msg, err := mail.ReadMessage(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := sentMail{Header: msg.Header}
+	mediaType, params, err := mime.ParseMediaType(msg.Header.Get("Content-Type"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(mediaType, "multipart/") {
+		body, _ := io.ReadAll(quotedprintable.NewReader(msg.Body))
+		m.Text = string(body)
+		return m
+	}
+	mr := multipart.NewReader(msg.Body, params["boundary"])
+	for {
+		p, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, err := io.ReadAll(p) // multipart decodes quoted-printable itself
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.HasPrefix(p.Header.Get("Content-Type"), "text/html") {
+			m.HTML = string(body)
+		} else {
+			m.Text = string(body)
+		}
+	}
+	return m
+}
+
+// Subject returns the decoded subject.
+func (m sentMail) Subject() string {
+	s, err := new(mime.WordDecoder).DecodeHeader(m.Header.Get("Subject"))
+	if err != nil {
+		return m.Header.Get("Subject")
+	}
+	return s
+}
+
+var linkPattern = regexp.MustCompile(`https://tin\.example\.vn(/[a-z/]+)\?t=([A-Za-z0-9._-]+)`)
+
+// link returns the token of the first link to path in the text part.
+func (m sentMail) link(t *testing.T, path string) string {
+	t.Helper()
+	for _, l := range linkPattern.FindAllStringSubmatch(m.Text, -1) {
+		if l[1] == path {
+			return l[2]
+		}
+	}
+	t.Fatalf("no %s link in:\n%s", path, m.Text)
+	return ""
+}

@@ -1,0 +1,361 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/bantin/bantin/article"
+)
+
+// Cadences: how often a subscriber gets a digest.
+const (
+	CadenceInstant = "instant"
+	CadenceDaily   = "daily"
+	CadenceWeekly  = "weekly"
+)
+
+// Edition statuses.
+const (
+	EditionPlanning = "planning" // deliveries are being queued
+	EditionSending  = "sending"  // deliveries are queued; workers send them
+	EditionDone     = "done"     // no delivery is left to send
+	EditionSkipped  = "skipped"  // stopped by an operator; what was left was not sent
+)
+
+// Edition is one digest of one cadence.
+type Edition struct {
+	ID      int64
+	Cadence string
+	// Since and Until bound the edition's own window, (Since, Until]: what
+	// the web view and the archive show. A recipient's digest covers their
+	// own window, from their last edition to Until.
+	Since, Until time.Time
+	// Subject is the subject of the whole edition, for the archive.
+	Subject    string
+	Status     string
+	Recipients int
+	// PlannedThrough is the highest subscriber id queued so far.
+	PlannedThrough int64
+	CreatedAt      time.Time
+	FinishedAt     time.Time
+}
+
+const editionColumns = `id, cadence, since_at, until_at, subject, status, recipients, planned_through, created_at, finished_at`
+
+func scanEdition(s scanner) (*Edition, error) {
+	var e Edition
+	var since, until, created, finished int64
+	if err := s.Scan(&e.ID, &e.Cadence, &since, &until, &e.Subject, &e.Status, &e.Recipients,
+		&e.PlannedThrough, &created, &finished); err != nil {
+		return nil, err
+	}
+	e.Since, e.Until = fromMicros(since), fromMicros(until)
+	e.CreatedAt, e.FinishedAt = fromMicros(created), fromMicros(finished)
+	return &e, nil
+}
+
+// CreateEdition stores e as a new edition in the planning state and sets
+// its ID and CreatedAt. Deliveries are queued by PlanDeliveries.
+func (db *DB) CreateEdition(ctx context.Context, e *Edition) error {
+	e.Status = EditionPlanning
+	e.CreatedAt = db.now().UTC()
+	err := db.sql.QueryRowContext(ctx, db.dialect.rebind(`INSERT INTO editions
+    (cadence, since_at, until_at, subject, status, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id`),
+		e.Cadence, micros(e.Since), micros(e.Until), e.Subject, e.Status, micros(e.CreatedAt)).Scan(&e.ID)
+	if err != nil {
+		return fmt.Errorf("store: create edition: %w", err)
+	}
+	return nil
+}
+
+// PlanDeliveries queues a delivery of edition e for the next active
+// subscribers of its cadence, at most limit of them, after e.PlannedThrough
+// in id order, in one transaction that also moves e.PlannedThrough on. It
+// returns how many it queued and whether every subscriber has been
+// considered, in which case e is now sending.
+//
+// A subscriber who still has a delivery to send in another unfinished
+// edition of the cadence is left out: their next edition starts where
+// that one ends, so nobody gets the same articles twice.
+func (db *DB) PlanDeliveries(ctx context.Context, e *Edition, limit int) (queued int, done bool, err error) {
+	tx, err := db.sql.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, false, fmt.Errorf("store: plan edition %d: %w", e.ID, err)
+	}
+	defer tx.Rollback()
+
+	// The last id of this chunk, so that the insert below is a range scan
+	// of the subscribers_by_cadence index.
+	var last sql.NullInt64
+	err = tx.QueryRowContext(ctx, db.dialect.rebind(`SELECT MAX(id) FROM (SELECT id FROM subscribers
+    WHERE cadence = ? AND status = ? AND id > ? ORDER BY id LIMIT ?) chunk`),
+		e.Cadence, StatusActive, e.PlannedThrough, limit).Scan(&last)
+	if err != nil {
+		return 0, false, fmt.Errorf("store: plan edition %d: %w", e.ID, err)
+	}
+	if !last.Valid {
+		_, err = tx.ExecContext(ctx, db.dialect.rebind(
+			"UPDATE editions SET status = ? WHERE id = ? AND status = ?"), EditionSending, e.ID, EditionPlanning)
+		if err != nil {
+			return 0, false, fmt.Errorf("store: plan edition %d: %w", e.ID, err)
+		}
+		if err := tx.Commit(); err != nil {
+			return 0, false, fmt.Errorf("store: plan edition %d: %w", e.ID, err)
+		}
+		e.Status = EditionSending
+		return 0, true, nil
+	}
+
+	others, err := unfinishedEditions(ctx, tx, db, e.Cadence, e.ID)
+	if err != nil {
+		return 0, false, err
+	}
+	query := `INSERT INTO deliveries (edition_id, subscriber_id, status, next_at)
+SELECT CAST(? AS BIGINT), s.id, 'queued', CAST(? AS BIGINT) FROM subscribers s
+WHERE s.cadence = ? AND s.status = ? AND s.id > ? AND s.id <= ?`
+	args := []any{e.ID, micros(db.now()), e.Cadence, StatusActive, e.PlannedThrough, last.Int64}
+	for _, other := range others {
+		query += ` AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.edition_id = ? AND d.subscriber_id = s.id
+    AND d.status IN ('queued', 'sending'))`
+		args = append(args, other)
+	}
+	res, err := tx.ExecContext(ctx, db.dialect.rebind(query), args...)
+	if err != nil {
+		return 0, false, fmt.Errorf("store: plan edition %d: %w", e.ID, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, false, fmt.Errorf("store: plan edition %d: %w", e.ID, err)
+	}
+	_, err = tx.ExecContext(ctx, db.dialect.rebind(
+		"UPDATE editions SET planned_through = ?, recipients = recipients + ? WHERE id = ?"), last.Int64, n, e.ID)
+	if err != nil {
+		return 0, false, fmt.Errorf("store: plan edition %d: %w", e.ID, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, false, fmt.Errorf("store: plan edition %d: %w", e.ID, err)
+	}
+	e.PlannedThrough = last.Int64
+	e.Recipients += int(n)
+	return int(n), false, nil
+}
+
+// unfinishedEditions returns the ids of the editions of cadence, except
+// except, that still have deliveries to queue or send.
+func unfinishedEditions(ctx context.Context, tx *sql.Tx, db *DB, cadence string, except int64) ([]int64, error) {
+	rows, err := tx.QueryContext(ctx, db.dialect.rebind(
+		"SELECT id FROM editions WHERE cadence = ? AND status IN (?, ?) AND id <> ? ORDER BY id"),
+		cadence, EditionPlanning, EditionSending, except)
+	if err != nil {
+		return nil, fmt.Errorf("store: unfinished editions: %w", err)
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("store: unfinished editions: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
+// EditionByID returns one edition, or ErrNotFound.
+func (db *DB) EditionByID(ctx context.Context, id int64) (*Edition, error) {
+	e, err := scanEdition(db.sql.QueryRowContext(ctx, db.dialect.rebind(
+		"SELECT "+editionColumns+" FROM editions WHERE id = ?"), id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: edition %d: %w", id, err)
+	}
+	return e, nil
+}
+
+// EditionQuery selects editions, newest first.
+type EditionQuery struct {
+	// Cadence limits the result to one cadence; empty means all.
+	Cadence string
+	// Statuses limits the result to editions in these states; empty
+	// means all.
+	Statuses []string
+	// BeforeID, when positive, returns only editions with smaller ids,
+	// for paging back.
+	BeforeID int64
+	// Limit caps the number of editions; it must be positive.
+	Limit int
+}
+
+// Editions returns editions newest first.
+func (db *DB) Editions(ctx context.Context, q EditionQuery) ([]*Edition, error) {
+	if q.Limit <= 0 {
+		return nil, fmt.Errorf("store: editions: limit must be positive, got %d", q.Limit)
+	}
+	var where []string
+	var args []any
+	if q.Cadence != "" {
+		where = append(where, "cadence = ?")
+		args = append(args, q.Cadence)
+	}
+	if len(q.Statuses) > 0 {
+		where = append(where, "status IN (?"+strings.Repeat(", ?", len(q.Statuses)-1)+")")
+		for _, s := range q.Statuses {
+			args = append(args, s)
+		}
+	}
+	if q.BeforeID > 0 {
+		where = append(where, "id < ?")
+		args = append(args, q.BeforeID)
+	}
+	query := "SELECT " + editionColumns + " FROM editions"
+	if len(where) > 0 {
+		query += " WHERE " + strings.Join(where, " AND ")
+	}
+	query += " ORDER BY id DESC LIMIT ?"
+	args = append(args, q.Limit)
+	rows, err := db.sql.QueryContext(ctx, db.dialect.rebind(query), args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: editions: %w", err)
+	}
+	defer rows.Close()
+	var out []*Edition
+	for rows.Next() {
+		e, err := scanEdition(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: editions: %w", err)
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// SetEditionSubject changes the archive subject of edition id.
+func (db *DB) SetEditionSubject(ctx context.Context, id int64, subject string) error {
+	_, err := db.sql.ExecContext(ctx, db.dialect.rebind("UPDATE editions SET subject = ? WHERE id = ?"), subject, id)
+	if err != nil {
+		return fmt.Errorf("store: edition %d subject: %w", id, err)
+	}
+	return nil
+}
+
+// SkipEdition stops edition id: its deliveries not yet sent are marked
+// skipped, and it becomes skipped. Subscribers keep their last edition, so
+// their next one covers what this one would have. It returns how many
+// deliveries it skipped, or ErrNotFound when the edition is not planning
+// or sending. A delivery being sent at this moment may still go out.
+func (db *DB) SkipEdition(ctx context.Context, id int64) (int, error) {
+	tx, err := db.sql.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, fmt.Errorf("store: skip edition %d: %w", id, err)
+	}
+	defer tx.Rollback()
+	now := micros(db.now())
+	res, err := tx.ExecContext(ctx, db.dialect.rebind(
+		"UPDATE editions SET status = ?, finished_at = ? WHERE id = ? AND status IN (?, ?)"),
+		EditionSkipped, now, id, EditionPlanning, EditionSending)
+	if err != nil {
+		return 0, fmt.Errorf("store: skip edition %d: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return 0, ErrNotFound
+	}
+	res, err = tx.ExecContext(ctx, db.dialect.rebind(`UPDATE deliveries SET status = ?, owner = '', error = ?
+WHERE edition_id = ? AND status IN ('queued', 'sending')`), DeliverySkipped, "edition skipped", id)
+	if err != nil {
+		return 0, fmt.Errorf("store: skip edition %d: %w", id, err)
+	}
+	n, _ := res.RowsAffected()
+	if err := tx.Commit(); err != nil {
+		return 0, fmt.Errorf("store: skip edition %d: %w", id, err)
+	}
+	return int(n), nil
+}
+
+// FinishEditions marks done every sending edition that has no delivery
+// left to send, and returns their ids.
+func (db *DB) FinishEditions(ctx context.Context) ([]int64, error) {
+	rows, err := db.sql.QueryContext(ctx, db.dialect.rebind(`UPDATE editions SET status = ?, finished_at = ?
+WHERE status = ? AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.edition_id = editions.id
+    AND d.status IN ('queued', 'sending'))
+RETURNING id`), EditionDone, micros(db.now()), EditionSending)
+	if err != nil {
+		return nil, fmt.Errorf("store: finish editions: %w", err)
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("store: finish editions: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
+// NewsletterQuery selects the articles a digest may carry.
+type NewsletterQuery struct {
+	// Since and Until bound the publication time: (Since, Until].
+	Since, Until time.Time
+	// Categories limits the result to these category slugs; empty means
+	// every category.
+	Categories []string
+	// Limit caps the number of articles, the newest kept; it must be
+	// positive.
+	Limit int
+}
+
+// NewsletterArticles returns the articles published in the window that
+// may go in a digest (newsletter is not false), newest first.
+func (db *DB) NewsletterArticles(ctx context.Context, q NewsletterQuery) ([]*article.Article, error) {
+	if q.Limit <= 0 {
+		return nil, fmt.Errorf("store: newsletter articles: limit must be positive, got %d", q.Limit)
+	}
+	query := "SELECT " + articleColumns + " FROM articles WHERE newsletter = TRUE AND published_at > ? AND published_at <= ?"
+	args := []any{micros(q.Since), micros(q.Until)}
+	if len(q.Categories) > 0 {
+		query += " AND category_slug IN (?" + strings.Repeat(", ?", len(q.Categories)-1) + ")"
+		for _, c := range q.Categories {
+			args = append(args, c)
+		}
+	}
+	query += " ORDER BY published_at DESC, id DESC LIMIT ?"
+	args = append(args, q.Limit)
+	rows, err := db.sql.QueryContext(ctx, db.dialect.rebind(query), args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: newsletter articles: %w", err)
+	}
+	defer rows.Close()
+	var out []*article.Article
+	for rows.Next() {
+		a, err := scanArticle(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: newsletter articles: %w", err)
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// EarliestSince returns the start of the earliest window among the active
+// subscribers of cadence: their last edition's end or, for one who has had
+// none yet, firstSince. ok is false when the cadence has no active
+// subscriber.
+func (db *DB) EarliestSince(ctx context.Context, cadence string, firstSince time.Time) (since time.Time, ok bool, err error) {
+	var us sql.NullInt64
+	err = db.sql.QueryRowContext(ctx, db.dialect.rebind(`SELECT MIN(CASE WHEN last_edition_until = 0 THEN ? ELSE last_edition_until END)
+FROM subscribers WHERE cadence = ? AND status = ?`), micros(firstSince), cadence, StatusActive).Scan(&us)
+	if err != nil {
+		return time.Time{}, false, fmt.Errorf("store: earliest window of %s: %w", cadence, err)
+	}
+	if !us.Valid {
+		return time.Time{}, false, nil
+	}
+	return fromMicros(us.Int64), true, nil
+}
