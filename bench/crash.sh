@@ -4,11 +4,12 @@
 # restarting it each time on the same SQLite file. The SMTP server is
 # bench/rcptsink, which writes every recipient of every message it accepts
 # to a file, fsync'd before it answers. At each kill the script compares
-# the recipients the sink has with the deliveries the database records as
-# sent: the difference is what was sent but not yet recorded, the
-# messages "in flight", which must be at most delivery.max_unrecorded.
-# At the end it reports the recipients lost (must be 0) and the
-# duplicates (must be at most the sum of the messages in flight).
+# what the killed process sent (messages the sink got since the previous
+# kill) with what it recorded (deliveries the database gained as sent):
+# the difference is what it sent but had not yet recorded, its messages
+# "in flight", which must be at most delivery.max_unrecorded. At the end it
+# reports the recipients lost (must be 0) and the duplicates (must be at
+# most the sum of the messages in flight at the kills).
 #
 # Usage: bench/crash.sh [N] [KILLS]
 set -euo pipefail
@@ -39,9 +40,12 @@ export BANTIN_MAIL_TRANSPORT=smtp BANTIN_MAIL_SMTP_HOST=127.0.0.1 BANTIN_MAIL_SM
 
 sent_in_db() { "$work/bantin" digest status | grep -o '[0-9]* sent' | head -1 | cut -d' ' -f1; }
 distinct_at_sink() { sort -u "$work/rcpts.log" | wc -l; }
+lines_at_sink() { wc -l <"$work/rcpts.log"; }
 
 inflight_total=0
 worst=0
+prev_lines=0
+prev_db=0
 args=(--now)
 for k in $(seq "$kills"); do
 	"$work/bantin" digest send --cadence daily "${args[@]}" >"$work/run$k.out" 2>&1 &
@@ -59,16 +63,18 @@ for k in $(seq "$kills"); do
 	fi
 	args=()
 	db=$(sent_in_db); db=${db:-0}
-	sink=$(distinct_at_sink)
-	inflight=$((sink - db))
+	lines=$(lines_at_sink)
+	inflight=$(((lines - prev_lines) - (db - prev_db)))
 	inflight_total=$((inflight_total + inflight))
 	[ "$inflight" -gt "$worst" ] && worst=$inflight
-	echo "kill $k: $sink recipients at the sink, $db recorded as sent: $inflight in flight (bound $max_unrecorded)"
+	echo "kill $k: this run sent $((lines - prev_lines)) and recorded $((db - prev_db)): $inflight in flight (bound $max_unrecorded)"
+	prev_lines=$lines
+	prev_db=$db
 done
 "$work/bantin" digest send --cadence daily "${args[@]}" >"$work/final.out" 2>&1
 cat "$work/final.out"
 
-lines=$(wc -l <"$work/rcpts.log")
+lines=$(lines_at_sink)
 distinct=$(distinct_at_sink)
 lost=$((n - distinct))
 dups=$((lines - distinct))

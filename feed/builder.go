@@ -229,22 +229,29 @@ type Document struct {
 
 // Build renders p in format f.
 func (b *Builder) Build(f Format, p *Page) (Document, error) {
+	var buf bytes.Buffer
+	return b.buildTo(&buf, f, p)
+}
+
+// buildTo is Build writing into buf, which the cache reuses between
+// builds: a document is half a megabyte, made six times per change.
+func (b *Builder) buildTo(buf *bytes.Buffer, f Format, p *Page) (Document, error) {
 	if p.Archive > 0 && !f.archived() {
 		return Document{}, fmt.Errorf("feed: %s has no archive pages", f)
 	}
 	items := b.prepare(p)
 	published, updated := b.dates(items)
 	base := b.baseFeed(f, p, items, published, updated)
-	var buf bytes.Buffer
+	buf.Reset()
 	buf.Grow(4096 + 10*1024*len(items))
 	var err error
 	switch f {
 	case RSS:
-		err = b.writeRSS(&buf, base, p, items)
+		err = b.writeRSS(buf, base, p, items)
 	case Atom:
-		err = b.writeAtom(&buf, base, p, items)
+		err = b.writeAtom(buf, base, p, items)
 	default:
-		err = b.writeJSON(&buf, base, p, items)
+		err = b.writeJSON(buf, base, p, items)
 	}
 	if err != nil {
 		return Document{}, fmt.Errorf("feed: build %s of %q: %w", f, p.Category, err)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -63,8 +64,10 @@ type Cache struct {
 	o     Options
 	log   *slog.Logger
 	gz    gzipPool
+	bufs  bufPool
 	start time.Time
 	wake  chan struct{}
+	cpus  chan struct{} // a token per CPU for building documents
 
 	// loadMu makes one goroutine at a time read the category list.
 	loadMu sync.Mutex
@@ -156,6 +159,7 @@ func NewCache(src Source, b *Builder, o Options) (*Cache, error) {
 		log:            o.Logger,
 		start:          time.Now(),
 		wake:           make(chan struct{}, 1),
+		cpus:           make(chan struct{}, runtime.GOMAXPROCS(0)),
 		entries:        make(map[Key]*entry),
 		early:          make(map[string]bool),
 		pending:        newWork(),
@@ -263,6 +267,10 @@ func (c *Cache) buildGroup(cat string, page int, es []*entry, fs []*flight) {
 		f.err = err
 		if err == nil {
 			wg.Go(func() {
+				// No more compressing at once than there are CPUs: more
+				// would only be time-sliced, each slice a preemption.
+				c.cpus <- struct{}{}
+				defer func() { <-c.cpus }()
 				gz := c.gz.get()
 				defer c.gz.put(gz)
 				f.resp, f.err = c.makeResponse(e, pg, f.gen, pages, gz)
@@ -288,7 +296,10 @@ func (c *Cache) buildGroup(cat string, page int, es []*entry, fs []*flight) {
 }
 
 func (c *Cache) makeResponse(e *entry, pg *Page, gen uint64, pages int, gz *gzip.Writer) (*response, error) {
-	doc, err := c.b.Build(e.key.Format, pg)
+	body, zbuf := c.bufs.get(), c.bufs.get()
+	defer c.bufs.put(body)
+	defer c.bufs.put(zbuf)
+	doc, err := c.b.buildTo(body, e.key.Format, pg)
 	if err != nil {
 		return nil, err
 	}
@@ -296,7 +307,7 @@ func (c *Cache) makeResponse(e *entry, pg *Page, gen uint64, pages int, gz *gzip
 	if pg.Archive > 0 && pg.NextArchive > 0 {
 		maxAge = c.o.ArchiveMaxAge
 	}
-	r := newResponse(e.key, doc, gz, cacheControl(maxAge))
+	r := newResponse(e.key, doc, gz, zbuf, cacheControl(maxAge))
 	r.gen, r.pages = gen, pages
 	// Last-Modified must move forward whenever the bytes change, or a
 	// client validating by date alone keeps the old document; the newest

@@ -61,16 +61,21 @@ const gzipLevel = 4
 
 // newResponse compresses and fingerprints a document. gz is a writer from
 // the caller's pool, reset here.
-func newResponse(k Key, doc Document, gz *gzip.Writer, cacheControl string) *response {
-	var zbuf bytes.Buffer
+// zbuf is scratch space for the compressed bytes, which are copied out at
+// their exact size.
+func newResponse(k Key, doc Document, gz *gzip.Writer, zbuf *bytes.Buffer, cacheControl string) *response {
+	zbuf.Reset()
 	zbuf.Grow(len(doc.Body)/3 + 512)
-	gz.Reset(&zbuf)
+	gz.Reset(zbuf)
 	_, _ = gz.Write(doc.Body) // writes to a bytes.Buffer do not fail
 	_ = gz.Close()
 
 	// A strong validator: it changes whenever a byte of the document does.
-	// 96 bits of SHA-256 are plenty against accidental collisions.
-	sum := sha256.Sum256(doc.Body)
+	// The gzipped bytes are hashed, a seventh of the work: compression is
+	// deterministic (same level, no name or time in the header), so they
+	// change exactly when the document does. 96 bits of SHA-256 are plenty
+	// against accidental collisions.
+	sum := sha256.Sum256(zbuf.Bytes())
 	tag := base64.RawURLEncoding.EncodeToString(sum[:12])
 	r := &response{
 		key:         k,
@@ -124,6 +129,23 @@ func (r *response) identityBody() ([]byte, bool, error) {
 
 // gzipPool is a pool of gzip writers; each Cache and export has its own.
 type gzipPool struct{ p sync.Pool }
+
+// bufPool is a pool of buffers for documents being built and compressed.
+type bufPool struct{ p sync.Pool }
+
+func (b *bufPool) get() *bytes.Buffer {
+	if buf, ok := b.p.Get().(*bytes.Buffer); ok {
+		return buf
+	}
+	return new(bytes.Buffer)
+}
+
+// put keeps buf for the next build unless a huge document grew it.
+func (b *bufPool) put(buf *bytes.Buffer) {
+	if buf.Cap() <= 4<<20 {
+		b.p.Put(buf)
+	}
+}
 
 func (g *gzipPool) get() *gzip.Writer {
 	if w, ok := g.p.Get().(*gzip.Writer); ok {

@@ -65,6 +65,9 @@ type DeliveryStore interface {
 // it with signed tokens.
 type LinkMaker interface {
 	Links(sub *store.Subscriber) (unsubscribeURL, preferencesURL string)
+	// ShareSenderToken signs sub's address for the share links, so that a
+	// reader sharing from a digest needs no further confirmation.
+	ShareSenderToken(sub *store.Subscriber) string
 }
 
 // DeliveryOptions configures a Deliverer. Zero values take the defaults

@@ -92,6 +92,10 @@ func (l *tokenLinks) Links(sub *store.Subscriber) (string, string) {
 		testSite + "/preferences?t=" + url.QueryEscape(l.signer.Sign("preferences", id, time.Hour))
 }
 
+func (l *tokenLinks) ShareSenderToken(sub *store.Subscriber) string {
+	return l.signer.Sign(token.PurposeShareSender, sub.Email, time.Hour)
+}
+
 // article saves an article published ago before f.now.
 func (f *fixture) article(title, cat string, ago time.Duration, newsletter bool) *article.Article {
 	f.t.Helper()

@@ -89,6 +89,10 @@ func (p *Planner) FirstWindow(cadence string) time.Duration {
 // anything new: no edition is made and nothing is sent.
 var ErrNothingNew = errors.New("newsletter: nothing new to send")
 
+// ErrAlreadyPlanned is returned by Plan when the edition of that cadence
+// and time exists: another instance sharing the database planned it.
+var ErrAlreadyPlanned = errors.New("newsletter: the edition is already planned")
+
 // Plan creates the edition of cadence cut at until and queues a delivery
 // for each of its active subscribers. It returns ErrNothingNew when the
 // cadence has no active subscriber or nothing new for any of them. If an
@@ -138,7 +142,9 @@ func (p *Planner) Plan(ctx context.Context, cadence string, until time.Time) (*s
 	if e.Subject, err = p.subject(ctx, e, earliest); err != nil {
 		return nil, err
 	}
-	if err := p.db.CreateEdition(ctx, e); err != nil {
+	if err := p.db.CreateEdition(ctx, e); errors.Is(err, store.ErrEditionExists) {
+		return nil, ErrAlreadyPlanned
+	} else if err != nil {
 		return nil, err
 	}
 	return e, p.queue(ctx, e)

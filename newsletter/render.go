@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"html"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -108,6 +109,7 @@ const (
 	fieldEmail
 	fieldUnsubscribe
 	fieldPreferences
+	fieldShareQuery
 	numFields
 )
 
@@ -119,6 +121,9 @@ type Personal struct {
 	// UnsubscribeURL unsubscribes with one POST (RFC 8058) or one visit;
 	// PreferencesURL opens the subscriber's preferences.
 	UnsubscribeURL, PreferencesURL string
+	// ShareQuery ends every share link: "?s=" and the reader's signed
+	// address (see LinkMaker.ShareSenderToken).
+	ShareQuery string
 }
 
 func (p *Personal) field(i int) string {
@@ -129,6 +134,8 @@ func (p *Personal) field(i int) string {
 		return p.Email
 	case fieldUnsubscribe:
 		return p.UnsubscribeURL
+	case fieldShareQuery:
+		return p.ShareQuery
 	default:
 		return p.PreferencesURL
 	}
@@ -185,6 +192,7 @@ func (r *Renderer) personal(sub *store.Subscriber, lang string, links LinkMaker)
 		Email:          sub.Email,
 		UnsubscribeURL: unsubscribe,
 		PreferencesURL: preferences,
+		ShareQuery:     "?s=" + url.QueryEscape(links.ShareSenderToken(sub)),
 	}
 }
 
@@ -238,7 +246,7 @@ type digestView struct {
 	WebURL     string
 	Contact    string
 	// Personal fields: placeholders while rendering.
-	Greeting, Email, UnsubscribeURL, PreferencesURL string
+	Greeting, Email, UnsubscribeURL, PreferencesURL, ShareQuery string
 }
 
 type sectionView struct {
@@ -278,6 +286,8 @@ func (r *Renderer) render(ctx context.Context, k VariantKey) (*Variant, error) {
 			view.UnsubscribeURL = s
 		case fieldPreferences:
 			view.PreferencesURL = s
+		case fieldShareQuery:
+			view.ShareQuery = s
 		}
 	}
 	m, err := r.tpl.RenderEmail("digest", templates.EmailData{
@@ -363,7 +373,7 @@ func (r *Renderer) view(e *store.Edition, arts []*article.Article, lang string) 
 				Lead:     a.Lead,
 				LeadText: wrapText(a.Lead, 72, "  "),
 				URL:      ArticleURL(r.o.SiteURL, a),
-				ShareURL: r.o.SiteURL + "/a/" + a.ID + "/share",
+				ShareURL: r.o.SiteURL + "/a/" + url.PathEscape(a.ID) + "/share",
 			}
 			if len(a.Images) > 0 && a.Images[0].URL != "" {
 				da.ImageURL = r.absolute(a.Images[0].URL)

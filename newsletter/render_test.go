@@ -29,10 +29,7 @@ func (f *fixture) eml(e *store.Edition, sub *store.Subscriber) []byte {
 	if err != nil {
 		f.t.Fatal(err)
 	}
-	unsub, prefs := f.links.Links(sub)
-	msg := v.Message(mailer.Address{Name: sub.Name, Email: sub.Email}, Personal{
-		Greeting: f.render.Greeting(sub.Language, sub.Name), Email: sub.Email, UnsubscribeURL: unsub, PreferencesURL: prefs,
-	})
+	msg := v.Message(f.render.personal(sub, sub.Language, f.links))
 	dir := f.t.TempDir()
 	m, err := mailer.New(mailer.Options{Transport: mailer.TransportMaildir, Maildir: dir,
 		From: mailer.Address{Name: "Tin Nhanh", Email: "no-reply@tin.example.vn"}, Domain: "tin.example.vn", ListName: "Tin Nhanh"})
@@ -98,7 +95,7 @@ func TestDigestEmailContent(t *testing.T) {
 		"Thứ Hai, 30/11/2026",
 		`href="` + testSite + `/editions/` + strconv.FormatInt(e.ID, 10) + `"`, "Xem trên trình duyệt",
 		`href="` + testSite + `/a/a001-bai-1"`, "Đọc tiếp",
-		`href="` + testSite + `/a/a001/share"`, "Gửi cho bạn bè",
+		`href="` + testSite + `/a/a001/share?s=`, "Gửi cho bạn bè",
 		`src="` + testSite + `/media/giai-chay.jpg"`,
 		"Chào Lan &lt;b&gt;&amp;&lt;/b&gt;,",
 		`href="` + testSite + `/preferences?t=`, `href="` + testSite + `/unsubscribe?t=`,
@@ -133,7 +130,7 @@ func TestDigestEmailContent(t *testing.T) {
 	}
 	for _, want := range []string{
 		"Chào Lan <b>&</b>,", "== THỜI SỰ ==", "* Khánh thành cầu Long Kiểng sau hai năm thi công",
-		"  Đọc tiếp: " + testSite + "/a/a001-bai-1", "  Gửi cho bạn bè: " + testSite + "/a/a001/share",
+		"  Đọc tiếp: " + testSite + "/a/a001-bai-1", "  Gửi cho bạn bè: " + testSite + "/a/a001/share?s=",
 		"Xem trên trình duyệt: " + testSite + "/editions/", "Hủy đăng ký: " + testSite + "/unsubscribe?t=",
 		"Liên hệ: toasoan@tin.example.vn", "Thứ Hai, 30/11/2026",
 	} {

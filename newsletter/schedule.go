@@ -204,6 +204,8 @@ func (s *Scheduler) handle(ctx context.Context, sc Schedule, tick time.Time) err
 	switch {
 	case errors.Is(err, ErrNothingNew):
 		s.log.Info("nothing new: no edition", "cadence", sc.Cadence, "tick", tick)
+	case errors.Is(err, ErrAlreadyPlanned):
+		s.log.Info("edition planned by another instance", "cadence", sc.Cadence, "tick", tick)
 	case err != nil:
 		return err
 	default:

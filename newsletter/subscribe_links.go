@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/bantin/bantin/internal/token"
 	"github.com/bantin/bantin/store"
 )
 
@@ -35,6 +36,14 @@ func (s *Subscriptions) Links(sub *store.Subscriber) (unsubscribeURL, preference
 	unsubscribeURL = s.link(PathUnsubscribe, s.signer.Sign(PurposeUnsubscribe, subject, s.o.LinkTTL), sub.Language)
 	preferencesURL = s.link(PathPreferences, s.signer.Sign(PurposePreferences, subject, s.o.LinkTTL), sub.Language)
 	return unsubscribeURL, preferencesURL
+}
+
+// ShareSenderToken returns the token that a digest adds to its share links
+// for sub (?s=), with which the share flow counts the reader as a confirmed
+// sender: the digest reached that address. It lasts as long as the other
+// links of the mail.
+func (s *Subscriptions) ShareSenderToken(sub *store.Subscriber) string {
+	return s.signer.Sign(token.PurposeShareSender, sub.Email, s.o.LinkTTL)
 }
 
 // confirmURL returns the link of a confirmation mail.

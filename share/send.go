@@ -9,13 +9,14 @@ import (
 	"time"
 
 	"github.com/bantin/bantin/article"
+	"github.com/bantin/bantin/internal/token"
 	"github.com/bantin/bantin/store"
 )
 
 // Token purposes of the share flow. PurposeSender is the digest's: a
 // newsletter signs it with the subscriber's address as subject.
 const (
-	PurposeSender       = "share-sender"
+	PurposeSender       = token.PurposeShareSender
 	purposeSenderCookie = "share-sender-cookie"
 	purposeStop         = "share-stop"
 )

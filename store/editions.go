@@ -58,14 +58,22 @@ func scanEdition(s scanner) (*Edition, error) {
 	return &e, nil
 }
 
+// ErrEditionExists is returned by CreateEdition when the cadence already
+// has an edition cut at the same time: another instance planned it.
+var ErrEditionExists = errors.New("store: an edition of this cadence and time exists")
+
 // CreateEdition stores e as a new edition in the planning state and sets
 // its ID and CreatedAt. Deliveries are queued by PlanDeliveries.
 func (db *DB) CreateEdition(ctx context.Context, e *Edition) error {
 	e.Status = EditionPlanning
 	e.CreatedAt = db.now().UTC()
 	err := db.sql.QueryRowContext(ctx, db.dialect.rebind(`INSERT INTO editions
-    (cadence, since_at, until_at, subject, status, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id`),
+    (cadence, since_at, until_at, subject, status, created_at) VALUES (?, ?, ?, ?, ?, ?)
+ON CONFLICT (cadence, until_at) DO NOTHING RETURNING id`),
 		e.Cadence, micros(e.Since), micros(e.Until), e.Subject, e.Status, micros(e.CreatedAt)).Scan(&e.ID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return ErrEditionExists
+	}
 	if err != nil {
 		return fmt.Errorf("store: create edition: %w", err)
 	}

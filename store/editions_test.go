@@ -294,3 +294,17 @@ func articleIDs(arts []*article.Article) []string {
 	}
 	return ids
 }
+
+func TestOneEditionPerCadenceAndTick(t *testing.T) {
+	eachBackend(t, func(t *testing.T, openTestDB opener) {
+		ctx := context.Background()
+		db := openTestDB(t)
+		until := time.Date(2026, 11, 30, 6, 0, 0, 0, time.UTC)
+		newEdition(t, db, CadenceDaily, until)
+		again := &Edition{Cadence: CadenceDaily, Since: until.Add(-time.Hour), Until: until}
+		if err := db.CreateEdition(ctx, again); err != ErrEditionExists {
+			t.Fatalf("second edition of the same tick: %v, want ErrEditionExists", err)
+		}
+		newEdition(t, db, CadenceWeekly, until)
+	})
+}

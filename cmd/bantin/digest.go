@@ -317,6 +317,10 @@ func (d *digestCmd) send(ctx context.Context, cadence string, id int64, now bool
 			fmt.Fprintf(d.env.stdout, "nothing new for %s subscribers: no edition\n", cadence)
 			return nil
 		}
+		if errors.Is(err, newsletter.ErrAlreadyPlanned) {
+			fmt.Fprintf(d.env.stdout, "an edition of %s cut at this moment exists already\n", cadence)
+			return nil
+		}
 		if err != nil {
 			return err
 		}

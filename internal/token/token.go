@@ -22,6 +22,12 @@ var (
 	ErrExpired = errors.New("token: expired")
 )
 
+// PurposeShareSender is the purpose of the token a digest puts in its
+// "Gửi cho bạn bè" links (?s=), naming the subscriber's address: whoever
+// arrives with it has proved that address by receiving the digest, so the
+// share flow treats them as a confirmed sender.
+const PurposeShareSender = "share-sender"
+
 // MinKeySize is the shortest key New accepts, in bytes.
 const MinKeySize = 32
 

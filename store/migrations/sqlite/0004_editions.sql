@@ -18,6 +18,8 @@ CREATE TABLE editions (
 );
 
 CREATE INDEX editions_by_cadence ON editions (cadence, id);
+-- One edition per cadence and tick, however many instances plan it.
+CREATE UNIQUE INDEX editions_by_tick ON editions (cadence, until_at);
 CREATE INDEX editions_by_status ON editions (status, id);
 
 -- The truth about delivery: one row per recipient per edition, whatever
