@@ -35,7 +35,7 @@ type command struct {
 
 func commands() []command {
 	return []command{
-		{"serve", "run the daemon: serve pages, watch articles.dir, poll upstream feeds", runServe},
+		{"serve", "run the daemon: pages, feeds, forms, article import, digests", runServe},
 		{"import", "import article files or directories (default: articles.dir)", runImport},
 		{"feeds", "feeds build --out DIR: write every feed as a file, for nginx or a CDN", runFeeds},
 		{"digest", "digest preview|send|status|skip|pause|resume: editions of the email digest", runDigest},

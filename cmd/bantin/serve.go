@@ -16,9 +16,11 @@ import (
 )
 
 func runServe(ctx context.Context, e *env, args []string) int {
-	fs := e.newFlags("serve", "", `Run the daemon until SIGINT or SIGTERM: serve the site on http.addr, import
-new and changed files in articles.dir, and poll sources.feeds on their
-schedule. Migrates the database first.`)
+	fs := e.newFlags("serve", "", `Run the daemon until SIGINT or SIGTERM: serve the site, feeds and forms on
+http.addr; import new and changed files in articles.dir; poll sources.feeds
+on their schedule; cut digest editions on newsletter.daily, .weekly and
+.instant_window and deliver them; mail editors about new feedback.
+Migrates the database first.`)
 	if code := parseFlags(fs, args); code >= 0 {
 		return code
 	}
