@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/bantin/bantin/internal/testutil"
 	"strings"
 	"testing"
 	"time"
@@ -15,8 +16,8 @@ import (
 func seedArchive(t *testing.T, open opener) *DB {
 	t.Helper()
 	ctx := context.Background()
-	clk := &clock{t: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}
-	db := open(t, WithClock(clk.now))
+	clk := testutil.NewClock(time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC))
+	db := open(t, WithClock(clk.Now))
 	base := time.Date(2026, 2, 1, 8, 0, 0, 0, ict)
 	for i := range 10 {
 		a := sampleArticle(fmt.Sprintf("file:%02d.txt", i), base.Add(-time.Duration(i)*time.Hour))
@@ -26,7 +27,7 @@ func seedArchive(t *testing.T, open opener) *DB {
 		if _, err := db.SaveArticle(ctx, a); err != nil {
 			t.Fatal(err)
 		}
-		clk.advance(time.Minute)
+		clk.Advance(time.Minute)
 	}
 	return db
 }

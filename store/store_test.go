@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/bantin/bantin/internal/testutil"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -13,19 +14,6 @@ import (
 	"github.com/bantin/bantin/article"
 	"github.com/bantin/bantin/internal/pgtest"
 )
-
-// clock is a settable time source for tests.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 func openTestDB(t *testing.T, opts ...Option) *DB {
 	t.Helper()
@@ -154,8 +142,8 @@ func TestConcurrentMigrateAppliesOnce(t *testing.T) {
 func TestSaveArticleCreateUnchangedUpdate(t *testing.T) {
 	eachBackend(t, func(t *testing.T, openTestDB opener) {
 		ctx := context.Background()
-		clk := &clock{t: time.Date(2026, 11, 20, 3, 0, 0, 0, time.UTC)}
-		db := openTestDB(t, WithClock(clk.now))
+		clk := testutil.NewClock(time.Date(2026, 11, 20, 3, 0, 0, 0, time.UTC))
+		db := openTestDB(t, WithClock(clk.Now))
 		published := time.Date(2026, 11, 20, 0, 0, 0, 0, ict)
 
 		a := sampleArticle("file:kinh-te/cho.txt", published)
@@ -178,14 +166,14 @@ func TestSaveArticleCreateUnchangedUpdate(t *testing.T) {
 			t.Errorf("published_at = %v, want %v", got.PublishedAt, published)
 		}
 
-		clk.advance(time.Hour)
+		clk.Advance(time.Hour)
 		same := sampleArticle("file:kinh-te/cho.txt", published)
 		out, err = db.SaveArticle(ctx, same)
 		if err != nil || out != Unchanged {
 			t.Fatalf("re-save = %v, %v; want unchanged", out, err)
 		}
 
-		clk.advance(time.Hour)
+		clk.Advance(time.Hour)
 		changed := sampleArticle("file:kinh-te/cho.txt", published)
 		changed.ID = "a-different-derived-id"
 		changed.Title = "Họp chợ đầu mối (cập nhật)"
@@ -204,7 +192,7 @@ func TestSaveArticleCreateUnchangedUpdate(t *testing.T) {
 		if got.Title != "Họp chợ đầu mối (cập nhật)" {
 			t.Errorf("title after update = %q", got.Title)
 		}
-		if want := clk.now(); !got.UpdatedAt.Equal(want) {
+		if want := clk.Now(); !got.UpdatedAt.Equal(want) {
 			t.Errorf("updated_at after update = %v, want %v", got.UpdatedAt, want)
 		}
 		latest, err := db.LatestArticles(ctx, ArticleQuery{Limit: 10})

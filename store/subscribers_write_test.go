@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/bantin/bantin/internal/testutil"
 	"sync"
 	"testing"
 	"time"
@@ -16,14 +17,14 @@ func newSub(email, status string) *Subscriber {
 func TestCreateSubscriberKeepsOneRowPerAddress(t *testing.T) {
 	eachBackend(t, func(t *testing.T, openTestDB opener) {
 		ctx := context.Background()
-		c := &clock{t: time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)}
-		db := openTestDB(t, WithClock(c.now))
+		c := testutil.NewClock(time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC))
+		db := openTestDB(t, WithClock(c.Now))
 		first, created, err := db.CreateSubscriber(ctx, newSub("lan@example.vn", StatusPending),
 			Consent{Action: ConsentSubscribe, IPHash: "ab12", FormVersion: "web/1", TextVersion: "vi/1"})
-		if err != nil || !created || first.ID == 0 || first.Language != "vi" || !first.CreatedAt.Equal(c.now()) {
+		if err != nil || !created || first.ID == 0 || first.Language != "vi" || !first.CreatedAt.Equal(c.Now()) {
 			t.Fatalf("first create = %+v, %v, %v", first, created, err)
 		}
-		c.advance(time.Minute)
+		c.Advance(time.Minute)
 		again, created, err := db.CreateSubscriber(ctx, newSub("lan@example.vn", StatusActive), Consent{Action: ConsentSubscribe})
 		if err != nil || created || again.ID != first.ID || again.Status != StatusPending {
 			t.Fatalf("second create = %+v, %v, %v; want the first row untouched", again, created, err)
@@ -42,16 +43,16 @@ func TestCreateSubscriberKeepsOneRowPerAddress(t *testing.T) {
 func TestChangeSubscriberChecksStatusAndRecordsConsent(t *testing.T) {
 	eachBackend(t, func(t *testing.T, openTestDB opener) {
 		ctx := context.Background()
-		c := &clock{t: time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)}
-		db := openTestDB(t, WithClock(c.now))
+		c := testutil.NewClock(time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC))
+		db := openTestDB(t, WithClock(c.Now))
 		sub, _, err := db.CreateSubscriber(ctx, newSub("an@example.vn", StatusPending), Consent{Action: ConsentSubscribe})
 		if err != nil {
 			t.Fatal(err)
 		}
-		c.advance(time.Hour)
-		confirm := func(s *Subscriber) { s.Status, s.ConfirmedAt, s.Bounces = StatusActive, c.now(), 0 }
+		c.Advance(time.Hour)
+		confirm := func(s *Subscriber) { s.Status, s.ConfirmedAt, s.Bounces = StatusActive, c.Now(), 0 }
 		got, err := db.ChangeSubscriber(ctx, sub.ID, []string{StatusPending}, confirm, Consent{Action: ConsentConfirm, IPHash: "ff"})
-		if err != nil || got.Status != StatusActive || !got.ConfirmedAt.Equal(c.now()) || !got.UpdatedAt.Equal(c.now()) {
+		if err != nil || got.Status != StatusActive || !got.ConfirmedAt.Equal(c.Now()) || !got.UpdatedAt.Equal(c.Now()) {
 			t.Fatalf("confirm = %+v, %v", got, err)
 		}
 		// Confirming twice is refused and writes nothing, not even consent.
@@ -183,8 +184,8 @@ func TestListSubscribersPagesAndFilters(t *testing.T) {
 func TestTakeRateSlidingWindow(t *testing.T) {
 	eachBackend(t, func(t *testing.T, openTestDB opener) {
 		ctx := context.Background()
-		c := &clock{t: time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)}
-		db := openTestDB(t, WithClock(c.now))
+		c := testutil.NewClock(time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC))
+		db := openTestDB(t, WithClock(c.Now))
 		take := func(subject string) bool {
 			t.Helper()
 			ok, err := db.TakeRate(ctx, "confirm", subject, 3, 24*time.Hour)
@@ -197,7 +198,7 @@ func TestTakeRateSlidingWindow(t *testing.T) {
 			if !take("h1") {
 				t.Fatalf("event %d refused", i+1)
 			}
-			c.advance(time.Hour)
+			c.Advance(time.Hour)
 		}
 		if take("h1") {
 			t.Fatal("4th event in 24h allowed")
@@ -205,7 +206,7 @@ func TestTakeRateSlidingWindow(t *testing.T) {
 		if !take("h2") {
 			t.Fatal("another subject shares the limit")
 		}
-		c.advance(21*time.Hour + 30*time.Minute) // only the first event has left the window
+		c.Advance(21*time.Hour + 30*time.Minute) // only the first event has left the window
 		if !take("h1") {
 			t.Fatal("event refused after the oldest left the window")
 		}

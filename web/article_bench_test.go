@@ -42,7 +42,7 @@ func BenchmarkSharePostOverLimit(b *testing.B) {
 	for i := range toks {
 		toks[i] = w.svc.ShareFormToken(w.art.ID)
 	}
-	w.clock.advance(5 * time.Second)
+	w.clock.Advance(5 * time.Second)
 	post := func(i int) int {
 		form := url.Values{"t": {toks[i]}, "name": {"Hà"}, "email": {"ha@example.com"}, "to": {"r" + strconv.Itoa(i) + "@example.org"}}
 		req := httptest.NewRequest("POST", w.sharePath(), strings.NewReader(form.Encode()))

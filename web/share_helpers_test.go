@@ -18,11 +18,11 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/bantin/bantin/article"
+	"github.com/bantin/bantin/internal/testutil"
 	"github.com/bantin/bantin/internal/token"
 	"github.com/bantin/bantin/mailer"
 	"github.com/bantin/bantin/share"
@@ -31,34 +31,6 @@ import (
 	"github.com/bantin/bantin/templates"
 )
 
-// shClock is the one clock of a share test: the service, its signer and
-// the mailer read it.
-type shClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *shClock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *shClock) advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
-// shLogs collects the log lines the server's goroutines write.
-type shLogs struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *shLogs) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *shLogs) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
-
 // shWeb is a real server on loopback with article pages, both forms and
 // the admin API over a real SQLite store, delivering into a Maildir.
 type shWeb struct {
@@ -66,9 +38,9 @@ type shWeb struct {
 	db      *store.DB
 	svc     *share.Service
 	signer  *token.Signer
-	clock   *shClock
+	clock   *testutil.Clock
 	maildir string
-	logs    *shLogs
+	logs    *testutil.LockedBuffer
 	art     *article.Article
 }
 
@@ -97,15 +69,15 @@ func shOptions() share.Options {
 func newShWeb(t *testing.T, change func(*share.Options), changeWeb func(*Options)) *shWeb {
 	t.Helper()
 	ctx := context.Background()
-	clock := &shClock{t: time.Date(2026, 11, 20, 2, 0, 0, 0, time.UTC)}
+	clock := testutil.NewClock(time.Date(2026, 11, 20, 2, 0, 0, 0, time.UTC))
 	db := storetest.OpenSQLite(t)
-	signer, err := token.New([]byte("khoá thử nghiệm của bài viết, đủ dài cho HMAC"), clock.now)
+	signer, err := token.New([]byte("khoá thử nghiệm của bài viết, đủ dài cho HMAC"), clock.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
 	dir := filepath.Join(t.TempDir(), "mail")
 	m, err := mailer.New(mailer.Options{Transport: mailer.TransportMaildir, Maildir: dir,
-		From: mailer.Address{Name: "Bản tin Phường", Email: "no-reply@tin.example.vn"}, Now: clock.now})
+		From: mailer.Address{Name: "Bản tin Phường", Email: "no-reply@tin.example.vn"}, Now: clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,10 +86,10 @@ func newShWeb(t *testing.T, change func(*share.Options), changeWeb func(*Options
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &shLogs{}
+	logs := &testutil.LockedBuffer{}
 	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	so := shOptions()
-	so.Store, so.Mailer, so.Templates, so.Signer, so.Logger, so.Now = db, m, pages, signer, logger, clock.now
+	so.Store, so.Mailer, so.Templates, so.Signer, so.Logger, so.Now = db, m, pages, signer, logger, clock.Now
 	if change != nil {
 		change(&so)
 	}
@@ -217,7 +189,7 @@ func (w *shWeb) formToken(t *testing.T, c *http.Client, path string) string {
 	if m == nil {
 		t.Fatalf("no token in %s", path)
 	}
-	w.clock.advance(4 * time.Second)
+	w.clock.Advance(4 * time.Second)
 	return html.UnescapeString(m[1])
 }
 

@@ -322,7 +322,7 @@ func TestBotsAndReplays(t *testing.T) {
 	}
 	expired := w.shareForm(t, c)
 	expired.Set("to", "other@example.org")
-	w.clock.advance(2*time.Hour + time.Minute)
+	w.clock.Advance(2*time.Hour + time.Minute)
 	resp, body = w.post(t, c, w.sharePath(), expired)
 	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "Biểu mẫu đã hết hạn") {
 		t.Errorf("expired: %d", resp.StatusCode)
@@ -346,7 +346,7 @@ func (w *shWeb) postMany(t *testing.T, n int, header func(i int) []string) (ok, 
 	for i := range toks {
 		toks[i] = w.svc.ShareFormToken(w.art.ID)
 	}
-	w.clock.advance(5 * time.Second)
+	w.clock.Advance(5 * time.Second)
 	for i := range n {
 		form := url.Values{"t": {toks[i]}, "name": {"Hà"}, "email": {"ha@example.com"}, "to": {fmt.Sprintf("r%d@example.org", i)}}
 		resp, _ := w.post(t, c, w.sharePath(), form, header(i)...)

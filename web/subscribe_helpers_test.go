@@ -17,11 +17,11 @@ import (
 	"regexp"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/bantin/bantin/article"
+	"github.com/bantin/bantin/internal/testutil"
 	"github.com/bantin/bantin/internal/token"
 	"github.com/bantin/bantin/mailer"
 	"github.com/bantin/bantin/newsletter"
@@ -30,49 +30,21 @@ import (
 	"github.com/bantin/bantin/templates"
 )
 
-// subTestClock is the one clock of a subscription test: store, signer,
-// mailer and Subscriptions all read it.
-type subTestClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *subTestClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *subTestClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
-// lockedBuffer collects log output written by the server's goroutines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
-
 // subWeb is a real server on loopback with the subscription pages over a
 // real SQLite store, delivering real mail into a Maildir.
 type subWeb struct {
 	ts      *httptest.Server
 	db      *store.DB
 	subs    *newsletter.Subscriptions
-	clock   *subTestClock
+	clock   *testutil.Clock
 	maildir string
-	logs    *lockedBuffer
+	logs    *testutil.LockedBuffer
 	client  *http.Client // does not follow redirects
 }
 
 func newSubWeb(t *testing.T, opts ...func(*newsletter.SubscriptionOptions)) *subWeb {
 	t.Helper()
-	clock := &subTestClock{t: time.Date(2026, 11, 26, 2, 0, 0, 0, time.UTC)}
+	clock := testutil.NewClock(time.Date(2026, 11, 26, 2, 0, 0, 0, time.UTC))
 	db := storetest.OpenSQLite(t, store.WithClock(clock.Now))
 	for _, a := range []struct{ key, cat, slug string }{{"a.txt", "Thời sự", "thoi-su"}, {"b.txt", "Văn hóa", "van-hoa"}} {
 		art := &article.Article{ID: article.IDFromKey(a.key), SourceKey: a.key, Slug: "bai", Title: "Bài " + a.key,
@@ -97,7 +69,7 @@ func newSubWeb(t *testing.T, opts ...func(*newsletter.SubscriptionOptions)) *sub
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &lockedBuffer{}
+	logs := &testutil.LockedBuffer{}
 	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	so := newsletter.SubscriptionOptions{
 		SiteName: "Bản tin Phường", SiteURL: "https://tin.example.vn", Contact: "toasoan@example.vn",

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"github.com/bantin/bantin/internal/testutil"
 	"os"
 	"path/filepath"
 	"strings"
@@ -59,7 +60,7 @@ func TestServeServesFeedsAndRebuildsThem(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var stdout, stderr syncBuffer
+	var stdout, stderr testutil.LockedBuffer
 	done := make(chan int, 1)
 	go func() { done <- run(ctx, []string{"serve"}, &stdout, &stderr, env) }()
 	base := waitForURL(t, &stderr)

@@ -9,9 +9,10 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/bantin/bantin/internal/testutil"
 )
 
 // runCmd runs the binary's entry point in-process with a clean environment
@@ -144,20 +145,6 @@ func TestImportReportsFailuresAndImportsTheRest(t *testing.T) {
 	}
 }
 
-// syncBuffer is a bytes.Buffer safe for the server goroutine to write while
-// the test reads it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
-
 func TestServePicksUpNewFilesAndStopsGracefully(t *testing.T) {
 	env := tempEnv(t, "BANTIN_HTTP_ADDR=127.0.0.1:0", "BANTIN_ARTICLES_DEBOUNCE=50ms")
 	var articles string
@@ -171,7 +158,7 @@ func TestServePicksUpNewFilesAndStopsGracefully(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var stdout, stderr syncBuffer
+	var stdout, stderr testutil.LockedBuffer
 	done := make(chan int, 1)
 	go func() { done <- run(ctx, []string{"serve"}, &stdout, &stderr, env) }()
 

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/csv"
+	"github.com/bantin/bantin/internal/testutil"
 	"net/http"
 	"net/url"
 	"os"
@@ -197,7 +198,7 @@ func TestServeWiresTheSubscribePages(t *testing.T) {
 	env := tempEnv(t, "BANTIN_HTTP_ADDR=127.0.0.1:0", "BANTIN_NEWSLETTER_MIN_FILL_TIME=0s", "BANTIN_SITE_CONTACT=toasoan@example.vn")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var stdout, stderr syncBuffer
+	var stdout, stderr testutil.LockedBuffer
 	done := make(chan int, 1)
 	go func() { done <- run(ctx, []string{"serve"}, &stdout, &stderr, env) }()
 	base := waitForURL(t, &stderr)
