@@ -2,6 +2,7 @@ package newsletter
 
 import (
 	"bytes"
+	"github.com/bantin/bantin/internal/testutil"
 	"io"
 	"mime"
 	"mime/multipart"
@@ -12,7 +13,6 @@ import (
 	"regexp"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -23,32 +23,18 @@ import (
 	"github.com/bantin/bantin/templates"
 )
 
-// subClock is a settable clock shared by the store, the signer, the
-// mailer and Subscriptions.
-type subClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *subClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *subClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // subEnv is a Subscriptions over a real SQLite store, delivering real mail
 // into a Maildir.
 type subEnv struct {
 	db      *store.DB
 	subs    *Subscriptions
-	clock   *subClock
+	clock   *testutil.Clock
 	maildir string
 }
 
 func newSubEnv(t *testing.T, opts ...func(*SubscriptionOptions)) *subEnv {
 	t.Helper()
-	clock := &subClock{t: time.Date(2026, 11, 26, 2, 0, 0, 0, time.UTC)}
+	clock := testutil.NewClock(time.Date(2026, 11, 26, 2, 0, 0, 0, time.UTC))
 	db := storetest.OpenSQLite(t, store.WithClock(clock.Now))
 	signer, err := token.New(bytes.Repeat([]byte("khoá-bí-mật-thử "), 3), clock.Now)
 	if err != nil {

@@ -1,13 +1,12 @@
 package source
 
 import (
-	"bytes"
 	"context"
+	"github.com/bantin/bantin/internal/testutil"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -23,26 +22,8 @@ func openDB(t testing.TB) *store.DB { return storetest.OpenSQLite(t) }
 
 func newParser() *article.Parser { return article.NewParser(article.Options{Location: ict}) }
 
-// logBuf collects log output from several goroutines.
-type logBuf struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *logBuf) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *logBuf) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
-
-func testLogger() (*slog.Logger, *logBuf) {
-	b := &logBuf{}
+func testLogger() (*slog.Logger, *testutil.LockedBuffer) {
+	b := &testutil.LockedBuffer{}
 	return slog.New(slog.NewTextHandler(b, &slog.HandlerOptions{Level: slog.LevelDebug})), b
 }
 

@@ -2,6 +2,7 @@ package source
 
 import (
 	"context"
+	"github.com/bantin/bantin/internal/testutil"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,7 +19,7 @@ import (
 const watchDeadline = 2 * time.Second
 
 // startWatcher runs a watcher on root until the test ends.
-func startWatcher(t *testing.T, saver ArticleSaver, root string, o WatcherOptions) *logBuf {
+func startWatcher(t *testing.T, saver ArticleSaver, root string, o WatcherOptions) *testutil.LockedBuffer {
 	t.Helper()
 	log, buf := testLogger()
 	o.Logger = log
