@@ -27,6 +27,7 @@ type EditionStore interface {
 	ArticleSource
 	CreateEdition(ctx context.Context, e *store.Edition) error
 	PlanDeliveries(ctx context.Context, e *store.Edition, limit int) (queued int, done bool, err error)
+	PlanDeliveriesAt(ctx context.Context, e *store.Edition, limit int, sendDay time.Time) (queued int, done bool, err error)
 	Editions(ctx context.Context, q store.EditionQuery) ([]*store.Edition, error)
 	EarliestSince(ctx context.Context, cadence string, firstSince time.Time) (time.Time, bool, error)
 }
@@ -41,6 +42,9 @@ type PlannerOptions struct {
 	ChunkSize int
 	// Language is the language of the archive's subject line.
 	Language string
+	// Location is the zone of subscribers' send hours (site.timezone);
+	// nil leaves send hours unused.
+	Location *time.Location
 	Metrics  *Metrics
 	Logger   *slog.Logger
 }
@@ -99,6 +103,18 @@ var ErrAlreadyPlanned = errors.New("newsletter: the edition is already planned")
 // edition of cadence was left half planned (the process stopped), Plan
 // finishes that one instead and returns it.
 func (p *Planner) Plan(ctx context.Context, cadence string, until time.Time) (*store.Edition, error) {
+	return p.plan(ctx, cadence, until, false)
+}
+
+// PlanScheduled is Plan for an edition cut by the schedule: daily and
+// weekly subscribers who chose a send hour are queued for that hour of
+// the day (or the next day's, once it has passed), the rest at once. An
+// operator's "digest send --now" uses Plan and sends to everyone now.
+func (p *Planner) PlanScheduled(ctx context.Context, cadence string, until time.Time) (*store.Edition, error) {
+	return p.plan(ctx, cadence, until, true)
+}
+
+func (p *Planner) plan(ctx context.Context, cadence string, until time.Time, sendHours bool) (*store.Edition, error) {
 	if !isEditionCadence(cadence) {
 		return nil, fmt.Errorf("newsletter: unknown cadence %q; use instant, daily or weekly", cadence)
 	}
@@ -108,7 +124,9 @@ func (p *Planner) Plan(ctx context.Context, cadence string, until time.Time) (*s
 	}
 	if len(half) > 0 {
 		p.log.Info("resuming an edition left half planned", "edition", half[0].ID, "cadence", cadence)
-		return half[0], p.queue(ctx, half[0])
+		// Send hours are not known for a resumed edition; its remaining
+		// recipients are queued for now.
+		return half[0], p.queue(ctx, half[0], time.Time{})
 	}
 
 	until = until.UTC()
@@ -147,7 +165,12 @@ func (p *Planner) Plan(ctx context.Context, cadence string, until time.Time) (*s
 	} else if err != nil {
 		return nil, err
 	}
-	return e, p.queue(ctx, e)
+	var sendDay time.Time
+	if sendHours && p.o.Location != nil {
+		local := until.In(p.o.Location)
+		sendDay = time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, p.o.Location)
+	}
+	return e, p.queue(ctx, e, sendDay)
 }
 
 // subject renders the archive's subject: the digest of everything in the
@@ -168,10 +191,10 @@ func (p *Planner) subject(ctx context.Context, e *store.Edition, earliest time.T
 
 // queue queues e's deliveries, chunk by chunk, until every subscriber has
 // been considered.
-func (p *Planner) queue(ctx context.Context, e *store.Edition) error {
+func (p *Planner) queue(ctx context.Context, e *store.Edition, sendDay time.Time) error {
 	start := time.Now()
 	for {
-		n, done, err := p.db.PlanDeliveries(ctx, e, p.o.ChunkSize)
+		n, done, err := p.db.PlanDeliveriesAt(ctx, e, p.o.ChunkSize, sendDay)
 		if err != nil {
 			return err
 		}

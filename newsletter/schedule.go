@@ -200,7 +200,7 @@ func (s *Scheduler) handle(ctx context.Context, sc Schedule, tick time.Time) err
 		s.log.Info("edition skipped by an operator", "cadence", sc.Cadence, "tick", tick)
 		return s.ticks.SetLastTick(ctx, sc.Cadence, tick)
 	}
-	e, err := s.planner.Plan(ctx, sc.Cadence, tick)
+	e, err := s.planner.PlanScheduled(ctx, sc.Cadence, tick)
 	switch {
 	case errors.Is(err, ErrNothingNew):
 		s.log.Info("nothing new: no edition", "cadence", sc.Cadence, "tick", tick)

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -90,6 +91,17 @@ ON CONFLICT (cadence, until_at) DO NOTHING RETURNING id`),
 // edition of the cadence is left out: their next edition starts where
 // that one ends, so nobody gets the same articles twice.
 func (db *DB) PlanDeliveries(ctx context.Context, e *Edition, limit int) (queued int, done bool, err error) {
+	return db.PlanDeliveriesAt(ctx, e, limit, time.Time{})
+}
+
+// PlanDeliveriesAt is PlanDeliveries honouring subscribers' send hours:
+// sendDay is the start of the local day the edition goes out, and a
+// subscriber who chose hour H is queued for sendDay+H, or for the same
+// hour the next day when that has passed. A zero sendDay, or an instant
+// edition, queues everyone for now. (Hours are counted from local
+// midnight, which is exact in zones without daylight saving, such as
+// Asia/Ho_Chi_Minh.)
+func (db *DB) PlanDeliveriesAt(ctx context.Context, e *Edition, limit int, sendDay time.Time) (queued int, done bool, err error) {
 	tx, err := db.sql.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, false, fmt.Errorf("store: plan edition %d: %w", e.ID, err)
@@ -122,10 +134,21 @@ func (db *DB) PlanDeliveries(ctx context.Context, e *Edition, limit int) (queued
 	if err != nil {
 		return 0, false, err
 	}
+	now := micros(db.now())
+	nextAt, nextArgs := "CAST(? AS BIGINT)", []any{now}
+	if !sendDay.IsZero() && e.Cadence != "instant" {
+		const hour = 3600000000 // microseconds
+		day := micros(sendDay)
+		nextAt = `CASE WHEN s.send_hour < 0 THEN CAST(? AS BIGINT)
+    WHEN CAST(? AS BIGINT) + s.send_hour * ` + strconv.Itoa(hour) + ` >= CAST(? AS BIGINT) THEN CAST(? AS BIGINT) + s.send_hour * ` + strconv.Itoa(hour) + `
+    ELSE CAST(? AS BIGINT) + (s.send_hour + 24) * ` + strconv.Itoa(hour) + ` END`
+		nextArgs = []any{now, day, now, day, day}
+	}
 	query := `INSERT INTO deliveries (edition_id, subscriber_id, status, next_at)
-SELECT CAST(? AS BIGINT), s.id, 'queued', CAST(? AS BIGINT) FROM subscribers s
+SELECT CAST(? AS BIGINT), s.id, 'queued', ` + nextAt + ` FROM subscribers s
 WHERE s.cadence = ? AND s.status = ? AND s.id > ? AND s.id <= ?`
-	args := []any{e.ID, micros(db.now()), e.Cadence, StatusActive, e.PlannedThrough, last.Int64}
+	args := append([]any{e.ID}, nextArgs...)
+	args = append(args, e.Cadence, StatusActive, e.PlannedThrough, last.Int64)
 	for _, other := range others {
 		query += ` AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.edition_id = ? AND d.subscriber_id = s.id
     AND d.status IN ('queued', 'sending'))`

@@ -147,7 +147,8 @@ func newDigestParts(cfg *config.Config, db *store.DB, tpl *templates.Set, metric
 	p := &digestParts{
 		render: render,
 		planner: newsletter.NewPlanner(db, render, newsletter.PlannerOptions{
-			InstantWindow: cfg.Newsletter.InstantWindow, Language: cfg.Site.Language, Metrics: metrics, Logger: logger,
+			InstantWindow: cfg.Newsletter.InstantWindow, Language: cfg.Site.Language, Location: cfg.Location(),
+			Metrics: metrics, Logger: logger,
 		}),
 		archive: newsletter.NewArchive(db, render),
 		delivery: newsletter.DeliveryOptions{
