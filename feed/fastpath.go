@@ -299,11 +299,14 @@ func moveDeadline(cur *time.Time, d time.Duration) (time.Time, bool) {
 func (l *FastListener) handOff(fc *fastConn) bool {
 	_ = fc.Conn.SetReadDeadline(time.Time{})
 	pc := &prefixConn{Conn: fc.Conn, prefix: bytes.Clone(fc.buf[fc.start:fc.end])}
+	// Counted before the send: once it is sent, net/http may answer before
+	// this goroutine runs again, and the count must not lag the answer.
+	l.handedOff.Add(1)
 	select {
 	case l.handoff <- pc:
-		l.handedOff.Add(1)
 		return true
 	case <-l.done:
+		l.handedOff.Add(-1)
 		return false
 	}
 }

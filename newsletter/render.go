@@ -390,11 +390,7 @@ func (r *Renderer) view(e *store.Edition, arts []*article.Article, lang string) 
 
 // ArticleURL returns the address of an article's page on the site.
 func ArticleURL(siteURL string, a *article.Article) string {
-	u := strings.TrimSuffix(siteURL, "/") + "/a/" + a.ID
-	if a.Slug != "" {
-		u += "-" + a.Slug
-	}
-	return u
+	return strings.TrimSuffix(siteURL, "/") + a.Path()
 }
 
 func (r *Renderer) absolute(u string) string {

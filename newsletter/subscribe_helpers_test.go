@@ -3,15 +3,9 @@ package newsletter
 import (
 	"bytes"
 	"github.com/bantin/bantin/internal/testutil"
-	"io"
 	"mime"
-	"mime/multipart"
-	"mime/quotedprintable"
-	"net/mail"
-	"os"
 	"path/filepath"
 	"regexp"
-	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -63,11 +57,7 @@ func newSubEnv(t *testing.T, opts ...func(*SubscriptionOptions)) *subEnv {
 }
 
 // sentMail is a message read back from the Maildir.
-type sentMail struct {
-	Header mail.Header
-	Text   string
-	HTML   string
-}
+type sentMail struct{ testutil.Mail }
 
 // mails returns every message delivered so far, oldest first.
 func (e *subEnv) mails(t *testing.T) []sentMail {
@@ -89,71 +79,14 @@ func (e *subEnv) mailsTo(t *testing.T, addr string) []sentMail {
 
 func readMaildir(t *testing.T, dir string) []sentMail {
 	t.Helper()
-	entries, err := os.ReadDir(filepath.Join(dir, "new"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	type named struct {
-		mod  time.Time
-		name string
-	}
-	var files []named
-	for _, e := range entries {
-		info, err := e.Info()
-		if err != nil {
-			t.Fatal(err)
-		}
-		files = append(files, named{info.ModTime(), e.Name()})
-	}
-	sort.Slice(files, func(i, j int) bool { return files[i].mod.Before(files[j].mod) })
 	var out []sentMail
-	for _, f := range files {
-		raw, err := os.ReadFile(filepath.Join(dir, "new", f.name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, parseMail(t, raw))
+	for _, m := range testutil.ReadMaildir(t, dir) {
+		out = append(out, sentMail{m})
 	}
 	return out
 }
 
-func parseMail(t *testing.T, raw []byte) sentMail {
-	t.Helper()
-	msg, err := mail.ReadMessage(bytes.NewReader(raw))
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := sentMail{Header: msg.Header}
-	mediaType, params, err := mime.ParseMediaType(msg.Header.Get("Content-Type"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !strings.HasPrefix(mediaType, "multipart/") {
-		body, _ := io.ReadAll(quotedprintable.NewReader(msg.Body))
-		m.Text = string(body)
-		return m
-	}
-	mr := multipart.NewReader(msg.Body, params["boundary"])
-	for {
-		p, err := mr.NextPart()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		body, err := io.ReadAll(p) // multipart decodes quoted-printable itself
-		if err != nil {
-			t.Fatal(err)
-		}
-		if strings.HasPrefix(p.Header.Get("Content-Type"), "text/html") {
-			m.HTML = string(body)
-		} else {
-			m.Text = string(body)
-		}
-	}
-	return m
-}
+func parseMail(t *testing.T, raw []byte) sentMail { return sentMail{testutil.ParseMail(t, raw)} }
 
 // Subject returns the decoded subject.
 func (m sentMail) Subject() string {

@@ -52,7 +52,7 @@ func TestFeedbackGoesToTheQueueAndEditorsInBatches(t *testing.T) {
 	if to := m.Header.Get("To"); !strings.Contains(to, "toasoan@tin.example.vn") || strings.Contains(to, "minh@example.com") {
 		t.Errorf("notice To = %q", to)
 	}
-	if s := m.subject(t); s != "[Bản tin Phường] 1 phản hồi mới chờ duyệt" {
+	if s := m.Subject(t); s != "[Bản tin Phường] 1 phản hồi mới chờ duyệt" {
 		t.Errorf("notice subject %q", s)
 	}
 	if !strings.Contains(m.Text, "Ngày khánh thành là 19/11") || !strings.Contains(m.Text, f.art.Title) {

@@ -3,15 +3,9 @@ package share
 import (
 	"context"
 	"database/sql"
-	"io"
-	"mime"
-	"mime/multipart"
-	"mime/quotedprintable"
-	"net/mail"
+	"github.com/bantin/bantin/internal/testutil"
 	"net/netip"
-	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -163,85 +157,11 @@ func validShare() ShareForm {
 }
 
 // message is one delivered email, parsed.
-type message struct {
-	Header     mail.Header
-	Text, HTML string
-	Raw        string
-}
+type message = testutil.Mail
 
 // mails returns the messages in the Maildir, oldest first.
 func (f *fixture) mails() []message {
-	return readMaildir(f.t, f.maildir)
-}
-
-func readMaildir(t *testing.T, dir string) []message {
-	t.Helper()
-	entries, err := os.ReadDir(filepath.Join(dir, "new"))
-	if os.IsNotExist(err) {
-		return nil
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, e := range entries {
-		names = append(names, e.Name())
-	}
-	slices.Sort(names)
-	var out []message
-	for _, n := range names {
-		raw, err := os.ReadFile(filepath.Join(dir, "new", n))
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, parseMessage(t, string(raw)))
-	}
-	return out
-}
-
-func parseMessage(t *testing.T, raw string) message {
-	t.Helper()
-	m, err := mail.ReadMessage(strings.NewReader(raw))
-	if err != nil {
-		t.Fatal(err)
-	}
-	msg := message{Header: m.Header, Raw: raw}
-	mt, params, err := mime.ParseMediaType(m.Header.Get("Content-Type"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !strings.HasPrefix(mt, "multipart/") {
-		body, _ := io.ReadAll(quotedprintable.NewReader(m.Body))
-		msg.Text = string(body)
-		return msg
-	}
-	r := multipart.NewReader(m.Body, params["boundary"])
-	for {
-		p, err := r.NextRawPart()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		body, _ := io.ReadAll(quotedprintable.NewReader(p))
-		if strings.HasPrefix(p.Header.Get("Content-Type"), "text/html") {
-			msg.HTML = string(body)
-		} else {
-			msg.Text = string(body)
-		}
-	}
-	return msg
-}
-
-// decodedSubject returns the message's subject, RFC 2047 decoded.
-func (m message) subject(t *testing.T) string {
-	t.Helper()
-	s, err := new(mime.WordDecoder).DecodeHeader(m.Header.Get("Subject"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
+	return testutil.ReadMaildir(f.t, f.maildir)
 }
 
 // linkAfter returns the first URL in text that starts with prefix.

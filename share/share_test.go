@@ -140,7 +140,7 @@ func checkShareHeaders(t *testing.T, m message, title string) {
 	if rt := m.Header.Get("Reply-To"); rt != "ha@example.com" {
 		t.Errorf("Reply-To = %q, want the sender's bare address", rt)
 	}
-	if s := m.subject(t); s != "Bài viết gửi bạn từ Bản tin Phường: "+title {
+	if s := m.Subject(t); s != "Bài viết gửi bạn từ Bản tin Phường: "+title {
 		t.Errorf("Subject = %q", s)
 	}
 	if lu := m.Header.Get("List-Unsubscribe"); !strings.HasPrefix(lu, "<https://tin.example.vn/share/stop?t=") {
@@ -499,7 +499,7 @@ func TestEnglishShare(t *testing.T) {
 		t.Fatal(out, err)
 	}
 	m := f.mails()[0]
-	if s := m.subject(t); s != "An article for you from Bản tin Phường: "+f.art.Title {
+	if s := m.Subject(t); s != "An article for you from Bản tin Phường: "+f.art.Title {
 		t.Errorf("subject %q", s)
 	}
 }

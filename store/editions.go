@@ -136,7 +136,7 @@ func (db *DB) PlanDeliveriesAt(ctx context.Context, e *Edition, limit int, sendD
 	}
 	now := micros(db.now())
 	nextAt, nextArgs := "CAST(? AS BIGINT)", []any{now}
-	if !sendDay.IsZero() && e.Cadence != "instant" {
+	if !sendDay.IsZero() && e.Cadence != CadenceInstant {
 		const hour = 3600000000 // microseconds
 		day := micros(sendDay)
 		nextAt = `CASE WHEN s.send_hour < 0 THEN CAST(? AS BIGINT)

@@ -4,7 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"net/url"
+	"github.com/bantin/bantin/internal/redact"
 	"os"
 	"path/filepath"
 	"strings"
@@ -119,10 +119,10 @@ func SQLitePath(rawURL string) (string, error) {
 	case strings.HasPrefix(rawURL, "sqlite:"):
 		rawURL = strings.TrimPrefix(rawURL, "sqlite:")
 	case strings.HasPrefix(rawURL, "postgres://"), strings.HasPrefix(rawURL, "postgresql://"):
-		return "", fmt.Errorf("store: database.url %q is PostgreSQL, not SQLite", redactURL(rawURL))
+		return "", fmt.Errorf("store: database.url %q is PostgreSQL, not SQLite", redact.URL(rawURL))
 	case strings.HasSuffix(rawURL, ".db"):
 	default:
-		return "", fmt.Errorf("store: database.url %q: want sqlite://PATH", redactURL(rawURL))
+		return "", fmt.Errorf("store: database.url %q: want sqlite://PATH", redact.URL(rawURL))
 	}
 	if i := strings.IndexByte(rawURL, '?'); i >= 0 {
 		rawURL = rawURL[:i]
@@ -131,17 +131,6 @@ func SQLitePath(rawURL string) (string, error) {
 		return "", fmt.Errorf("store: database.url names no file")
 	}
 	return rawURL, nil
-}
-
-func redactURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil || u.User == nil {
-		return raw
-	}
-	if _, ok := u.User.Password(); ok {
-		u.User = url.UserPassword(u.User.Username(), "REDACTED")
-	}
-	return u.String()
 }
 
 // Close closes the database.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"github.com/bantin/bantin/internal/redact"
 	"strconv"
 	"strings"
 
@@ -45,11 +46,11 @@ func (postgresDialect) rebind(query string) string {
 func openPostgres(ctx context.Context, rawURL string) (*sql.DB, error) {
 	sqlDB, err := sql.Open("pgx", rawURL)
 	if err != nil {
-		return nil, fmt.Errorf("store: open %s: %w", redactURL(rawURL), err)
+		return nil, fmt.Errorf("store: open %s: %w", redact.URL(rawURL), err)
 	}
 	if err := sqlDB.PingContext(ctx); err != nil {
 		sqlDB.Close()
-		return nil, fmt.Errorf("store: open %s: %w", redactURL(rawURL), err)
+		return nil, fmt.Errorf("store: open %s: %w", redact.URL(rawURL), err)
 	}
 	return sqlDB, nil
 }

@@ -70,7 +70,7 @@ const maxRefLen = 400
 // authority.
 func (s *Server) routeArticles(mux *http.ServeMux) {
 	o := s.o.Article
-	h := &articleRoutes{s: s, o: o, svc: o.Share, cat: templates.NewCatalog(),
+	h := &articleRoutes{s: s, o: o, svc: o.Share, cat: s.o.Templates.Catalog(),
 		posting: make(chan struct{}, runtime.GOMAXPROCS(0))}
 	switch ttl := o.PageCacheTTL; {
 	case ttl == 0:

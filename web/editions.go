@@ -85,7 +85,7 @@ func (s *Server) editionIndex(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, lang, err)
 		return
 	}
-	cat := templates.NewCatalog()
+	cat := s.o.Templates.Catalog()
 	var data editionIndexData
 	for _, e := range eds {
 		data.Editions = append(data.Editions, editionItem{
@@ -147,7 +147,7 @@ func (s *Server) editionPage(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, lang, err)
 		return
 	}
-	cat := templates.NewCatalog()
+	cat := s.o.Templates.Catalog()
 	data := editionPageData{
 		Subject:  editionTitle(p.Edition, cat, lang),
 		Cadence:  cat.Text(lang, "editions.cadence."+p.Edition.Cadence),
@@ -218,7 +218,7 @@ func (s *Server) editionAtom(w http.ResponseWriter, r *http.Request) {
 	}
 	loc := s.o.Editions.Location
 	site := strings.TrimSuffix(s.o.SiteURL, "/")
-	cat := templates.NewCatalog()
+	cat := s.o.Templates.Catalog()
 	self := site + "/editions/atom.xml"
 	f := atomFeed{
 		Lang:  lang,

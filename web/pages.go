@@ -73,11 +73,11 @@ func otherLangURL(r *http.Request, lang string) string {
 
 func (s *Server) serverError(w http.ResponseWriter, r *http.Request, lang string, err error) {
 	s.log.Error("request failed", "path", r.URL.Path, "err", err)
-	http.Error(w, templates.NewCatalog().Text(lang, "error.internal"), http.StatusInternalServerError)
+	http.Error(w, s.o.Templates.Catalog().Text(lang, "error.internal"), http.StatusInternalServerError)
 }
 
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
-	http.Error(w, templates.NewCatalog().Text(s.language(r), "error.notfound"), http.StatusNotFound)
+	http.Error(w, s.o.Templates.Catalog().Text(s.language(r), "error.notfound"), http.StatusNotFound)
 }
 
 // language picks the reader's language: ?lang= first, then Accept-Language,

@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"context"
+	"github.com/bantin/bantin/internal/testutil"
 	"image"
 	"image/color"
 	"image/png"
@@ -305,7 +306,7 @@ func TestBrowserShareAndFeedback(t *testing.T) {
 		t.Fatalf("after sending: %q", h)
 	}
 	msgs := sink.wait(t, 1)
-	confirm := parseShMail(t, msgs[0].Data)
+	confirm := testutil.ParseMail(t, []byte(msgs[0].Data))
 	if len(msgs[0].To) != 1 || msgs[0].To[0] != "ha@example.com" {
 		t.Fatalf("the confirmation went to %v", msgs[0].To)
 	}
@@ -327,7 +328,7 @@ func TestBrowserShareAndFeedback(t *testing.T) {
 	if len(got.To) != 1 || got.To[0] != "lan@example.org" || got.From != "no-reply@tin.example.vn" {
 		t.Fatalf("envelope: from %q to %v", got.From, got.To)
 	}
-	shareMail := parseShMail(t, got.Data)
+	shareMail := testutil.ParseMail(t, []byte(got.Data))
 	checkShareMail(t, shareMail, "lan@example.org", art.Title)
 	// The email as a mail client would show it, for the eye.
 	mailFile := filepath.Join(artifacts, "share-email.html")

@@ -5,18 +5,12 @@ import (
 	"html"
 	"io"
 	"log/slog"
-	"mime"
-	"mime/multipart"
-	"mime/quotedprintable"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
-	"net/mail"
 	"net/url"
-	"os"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -214,79 +208,12 @@ func (w *shWeb) confirmedSender(t *testing.T) *http.Client {
 }
 
 // shMail is one delivered message, parsed.
-type shMail struct {
-	Header     mail.Header
-	Text, HTML string
-	Raw        string
-}
-
-func (m shMail) subject(t *testing.T) string {
-	s, err := new(mime.WordDecoder).DecodeHeader(m.Header.Get("Subject"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
+type shMail = testutil.Mail
 
 // mails returns the delivered messages, oldest first.
 func (w *shWeb) mails(t *testing.T) []shMail {
 	t.Helper()
-	entries, err := os.ReadDir(filepath.Join(w.maildir, "new"))
-	if os.IsNotExist(err) {
-		return nil
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, e := range entries {
-		names = append(names, e.Name())
-	}
-	slices.Sort(names)
-	var out []shMail
-	for _, n := range names {
-		raw, err := os.ReadFile(filepath.Join(w.maildir, "new", n))
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, parseShMail(t, string(raw)))
-	}
-	return out
-}
-
-func parseShMail(t *testing.T, raw string) shMail {
-	t.Helper()
-	m, err := mail.ReadMessage(strings.NewReader(raw))
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := shMail{Header: m.Header, Raw: raw}
-	mt, params, err := mime.ParseMediaType(m.Header.Get("Content-Type"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !strings.HasPrefix(mt, "multipart/") {
-		b, _ := io.ReadAll(quotedprintable.NewReader(m.Body))
-		out.Text = string(b)
-		return out
-	}
-	r := multipart.NewReader(m.Body, params["boundary"])
-	for {
-		p, err := r.NextRawPart()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := io.ReadAll(quotedprintable.NewReader(p))
-		if strings.HasPrefix(p.Header.Get("Content-Type"), "text/html") {
-			out.HTML = string(b)
-		} else {
-			out.Text = string(b)
-		}
-	}
-	return out
+	return testutil.ReadMaildir(t, w.maildir)
 }
 
 // sitePath returns the path and query of a link to the site in text.

@@ -120,7 +120,7 @@ func checkShareMail(t *testing.T, m shMail, to, title string) {
 	if rt := m.Header.Get("Reply-To"); rt != "ha@example.com" {
 		t.Errorf("Reply-To = %q", rt)
 	}
-	if s := m.subject(t); s != "Bài viết gửi bạn từ Bản tin Phường: "+title {
+	if s := m.Subject(t); s != "Bài viết gửi bạn từ Bản tin Phường: "+title {
 		t.Errorf("Subject = %q", s)
 	}
 	for k, vs := range m.Header {

@@ -79,7 +79,7 @@ func (s *Server) routeSubscribe(mux *http.ServeMux) {
 	if o.Subscriptions == nil {
 		return
 	}
-	h := &subscribeRoutes{s: s, o: o, subs: o.Subscriptions, cat: templates.NewCatalog()}
+	h := &subscribeRoutes{s: s, o: o, subs: o.Subscriptions, cat: s.o.Templates.Catalog()}
 	cop := http.NewCrossOriginProtection()
 	cop.AddInsecureBypassPattern("POST /subscribe")
 	cop.AddInsecureBypassPattern("POST /unsubscribe")
@@ -244,7 +244,7 @@ func (h *subscribeRoutes) renderForm(w http.ResponseWriter, r *http.Request, lan
 		h.s.serverError(w, r, lang, err)
 		return
 	}
-	noStore(w)
+	privatePage(w)
 	h.s.render(w, r, status, "subscribe.html", templates.Page{Lang: lang, Title: h.cat.Text(lang, "subscribe.title"), Data: subscribePage{
 		formState: st, Action: "/subscribe?lang=" + lang, Token: h.subs.FormToken(), Embed: embed, Values: v,
 		Cadences: newsletter.Cadences(), Categories: cats, Contact: h.o.Contact,
@@ -315,7 +315,7 @@ type pageLink struct{ URL, Text string }
 
 func (h *subscribeRoutes) message(w http.ResponseWriter, r *http.Request, lang string, status int, m messagePage) {
 	m.Contact = h.o.Contact
-	noStore(w)
+	privatePage(w)
 	h.s.render(w, r, status, "message.html", templates.Page{Lang: lang, Title: m.Heading, Data: m})
 }
 
@@ -337,8 +337,4 @@ func linkPath(link string) string {
 		return "/"
 	}
 	return u.RequestURI()
-}
-
-func noStore(w http.ResponseWriter) {
-	w.Header().Set("Cache-Control", "no-store")
 }

@@ -1,21 +1,16 @@
 package web
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"log/slog"
-	"mime"
-	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"net/mail"
 	"net/netip"
 	"net/url"
-	"os"
 	"path/filepath"
 	"regexp"
-	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -163,43 +158,9 @@ type webMail struct {
 
 func (w *subWeb) mails(t *testing.T) []webMail {
 	t.Helper()
-	entries, err := os.ReadDir(filepath.Join(w.maildir, "new"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	sort.Slice(entries, func(i, j int) bool {
-		a, _ := entries[i].Info()
-		b, _ := entries[j].Info()
-		return a.ModTime().Before(b.ModTime())
-	})
 	var out []webMail
-	for _, e := range entries {
-		raw, err := os.ReadFile(filepath.Join(w.maildir, "new", e.Name()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		msg, err := mail.ReadMessage(bytes.NewReader(raw))
-		if err != nil {
-			t.Fatal(err)
-		}
-		subject, _ := new(mime.WordDecoder).DecodeHeader(msg.Header.Get("Subject"))
-		m := webMail{To: msg.Header.Get("To"), Subject: subject, Header: msg.Header}
-		_, params, err := mime.ParseMediaType(msg.Header.Get("Content-Type"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		mr := multipart.NewReader(msg.Body, params["boundary"])
-		for {
-			p, err := mr.NextPart()
-			if err != nil {
-				break
-			}
-			b, _ := io.ReadAll(p)
-			if strings.HasPrefix(p.Header.Get("Content-Type"), "text/plain") {
-				m.Text = string(b)
-			}
-		}
-		out = append(out, m)
+	for _, m := range testutil.ReadMaildir(t, w.maildir) {
+		out = append(out, webMail{To: m.Header.Get("To"), Subject: m.Subject(t), Text: m.Text, Header: m.Header})
 	}
 	return out
 }

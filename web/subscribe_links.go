@@ -100,7 +100,7 @@ func (h *subscribeRoutes) unsubscribePage(w http.ResponseWriter, r *http.Request
 		return
 	}
 	_, prefs := h.subs.Links(sub)
-	noStore(w)
+	privatePage(w)
 	h.s.render(w, r, http.StatusOK, "unsubscribe.html", templates.Page{Lang: lang, Title: h.cat.Text(lang, "unsub.title"), Data: unsubscribePage{
 		Email: sub.Email, Action: r.URL.RequestURI(), PreferencesURL: linkPath(prefs), Contact: h.o.Contact,
 	}})

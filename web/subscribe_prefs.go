@@ -136,7 +136,7 @@ func (h *subscribeRoutes) data(w http.ResponseWriter, r *http.Request) {
 		h.s.serverError(w, r, lang, err)
 		return
 	}
-	noStore(w)
+	privatePage(w)
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="ban-tin-du-lieu.json"`)
 	_, _ = w.Write(append(body, '\n'))
@@ -195,7 +195,7 @@ func (h *subscribeRoutes) renderPreferences(w http.ResponseWriter, r *http.Reque
 		hours[i] = i
 	}
 	q := url.Values{"t": {tok}, "lang": {lang}}
-	noStore(w)
+	privatePage(w)
 	h.s.render(w, r, status, "preferences.html", templates.Page{Lang: lang, Title: h.cat.Text(lang, "prefs.title"), Data: preferencesPage{
 		formState: st, Email: sub.Email, Status: sub.Status, Token: tok,
 		Action: "/preferences?lang=" + lang, EraseAction: "/preferences/erase?lang=" + lang,

@@ -20,7 +20,7 @@ func runMigrate(ctx context.Context, e *env, args []string) int {
 	if !ok {
 		return exitError
 	}
-	db, err := store.Open(ctx, cfg.Database.URL)
+	db, err := store.Open(ctx, cfg.Database.URL, store.WithMaxOpenConns(cfg.Database.MaxOpenConns))
 	if err != nil {
 		fmt.Fprintf(e.stderr, "bantin migrate: %v\n", err)
 		return exitError
@@ -45,6 +45,7 @@ func runMigrate(ctx context.Context, e *env, args []string) int {
 
 // openStore opens and migrates the configured database.
 func openStore(ctx context.Context, cfg *config.Config, opts ...store.Option) (*store.DB, error) {
+	opts = append([]store.Option{store.WithMaxOpenConns(cfg.Database.MaxOpenConns)}, opts...)
 	db, err := store.Open(ctx, cfg.Database.URL, opts...)
 	if err != nil {
 		return nil, err
