@@ -79,6 +79,9 @@ type Cache struct {
 	early   map[string]bool      // categories seen before cats was read
 	size    int64                // bytes of cached responses
 	pending work
+	// catsEpoch counts InvalidateAll calls, so that a category list read
+	// across one is not kept.
+	catsEpoch uint64
 
 	identity       atomic.Int64 // bytes of kept uncompressed bodies
 	identityBudget int64

@@ -3,6 +3,8 @@ package feed
 import (
 	"context"
 	"fmt"
+
+	"github.com/bantin/bantin/store"
 )
 
 // knownCategory reports whether slug is a category with articles.
@@ -26,18 +28,31 @@ func (c *Cache) knownCategory(ctx context.Context, slug string) (bool, error) {
 func (c *Cache) loadCategories(ctx context.Context) error {
 	c.loadMu.Lock()
 	defer c.loadMu.Unlock()
-	c.mu.RLock()
-	loaded := c.cats != nil
-	c.mu.RUnlock()
-	if loaded {
-		return nil
+	for {
+		c.mu.RLock()
+		loaded, epoch := c.cats != nil, c.catsEpoch
+		c.mu.RUnlock()
+		if loaded {
+			return nil
+		}
+		list, err := c.pg.src.Categories(ctx)
+		if err != nil {
+			return fmt.Errorf("feed: read categories: %w", err)
+		}
+		if c.installCategories(list, epoch) {
+			return nil
+		}
 	}
-	list, err := c.pg.src.Categories(ctx)
-	if err != nil {
-		return fmt.Errorf("feed: read categories: %w", err)
-	}
+}
+
+// installCategories makes list the known categories, unless InvalidateAll
+// ran since epoch: the list may then miss changes it stands for.
+func (c *Cache) installCategories(list []store.CategoryCount, epoch uint64) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.catsEpoch != epoch {
+		return false
+	}
 	c.cats = make(map[string]*catState, len(list)+len(c.early))
 	for _, cc := range list {
 		c.cats[cc.Slug] = &catState{pages: c.pg.archivePages(cc.Articles)}
@@ -58,7 +73,7 @@ func (c *Cache) loadCategories(ctx context.Context) error {
 		}
 	}
 	c.early = nil
-	return nil
+	return true
 }
 
 // state returns the state of category cat; it must be called with c.mu

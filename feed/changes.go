@@ -11,10 +11,16 @@ import (
 	"github.com/bantin/bantin/store"
 )
 
-// ArticleChanged marks stale the documents a saved article appears in. It
-// only takes a lock and queues work for Run, so it is quick enough for
-// store.WithChangeHook, which calls it on the saving goroutine.
+// ArticleChanged marks stale the documents a saved article appears in, or
+// every document when ch.All says any article may have changed. It only
+// takes a lock and queues work for Run, so it is quick enough for
+// store.WithChangeHook, which calls it on the saving goroutine, and for
+// store.DB.ListenArticleChanges.
 func (c *Cache) ArticleChanged(ch store.ArticleChange) {
+	if ch.All {
+		c.InvalidateAll()
+		return
+	}
 	cats := []string{""}
 	for _, s := range ch.CategorySlugs {
 		if s != "" && !slices.Contains(cats, s) {
@@ -70,6 +76,41 @@ func (c *Cache) ArticleChanged(ch store.ArticleChange) {
 		} else {
 			c.pending.overflow = true
 		}
+	}
+	c.mu.Unlock()
+	select {
+	case c.wake <- struct{}{}:
+	default: // the worker is already due to run
+	}
+}
+
+// InvalidateAll marks every cached document stale, for when changes may
+// have been missed (another instance's, while the notifications of them
+// were lost). As after ArticleChanged, Run rebuilds the documents that
+// were in use and announces those whose bytes changed; the others are
+// built when next asked for. The category list and the archive page
+// counts are read again, since categories may have appeared or emptied.
+func (c *Cache) InvalidateAll() {
+	c.mu.Lock()
+	if c.cats != nil {
+		c.cats = nil
+		c.early = make(map[string]bool)
+	}
+	// A list being read now may predate the missed changes: loadCategories
+	// reads it again.
+	c.catsEpoch++
+	c.all.fresh = false
+	c.pending.cats[""] = true
+	// Only the built feeds whose bytes change are announced: what changed
+	// is not known here, and the instance that saved it announced it.
+	for k, e := range c.entries {
+		if r := e.resp.Load(); r != nil && k.Page == 0 {
+			if _, seen := c.pending.etags[k]; !seen {
+				c.pending.etags[k] = r.etag
+			}
+		}
+		e.gen.Add(1)
+		c.pending.cats[k.Category] = true
 	}
 	c.mu.Unlock()
 	select {

@@ -68,14 +68,20 @@ type testStore struct {
 
 func newTestStore(t testing.TB) *testStore {
 	t.Helper()
+	return openTestStore(t, "sqlite://"+filepath.Join(t.TempDir(), "bantin.db"))
+}
+
+// openTestStore opens and migrates the store at dbURL, whose changes reach
+// the returned testStore's hook.
+func openTestStore(t testing.TB, dbURL string) *testStore {
+	t.Helper()
 	ctx := context.Background()
 	ts := &testStore{}
-	db, err := store.Open(ctx, "sqlite://"+filepath.Join(t.TempDir(), "bantin.db"),
-		store.WithChangeHook(func(c store.ArticleChange) {
-			if ts.hook != nil {
-				ts.hook(c)
-			}
-		}))
+	db, err := store.Open(ctx, dbURL, store.WithChangeHook(func(c store.ArticleChange) {
+		if ts.hook != nil {
+			ts.hook(c)
+		}
+	}))
 	if err != nil {
 		t.Fatal(err)
 	}

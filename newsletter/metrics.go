@@ -5,6 +5,7 @@ import (
 	"math"
 	"net/http"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -18,6 +19,16 @@ import (
 type Metrics struct {
 	queued, sent, failed, bounced, skipped, retried atomic.Uint64
 	latency                                         histogram
+
+	// gauges are the daemon's other series, written after delivery's.
+	gaugesMu sync.Mutex
+	gauges   []gauge
+}
+
+// gauge is a series whose value is read at each scrape.
+type gauge struct {
+	name, help string
+	value      func() float64
 }
 
 // NewMetrics returns zeroed metrics.
@@ -57,6 +68,17 @@ func (m *Metrics) addSkipped() {
 	}
 }
 
+// AddGauge adds a gauge, read from value at each scrape, to what ServeHTTP
+// writes: for the state of the daemon beyond delivery (bantin_leader), so
+// that one endpoint serves all of it. name must be a valid Prometheus
+// metric name, not one of Metrics' own; value must be quick and safe for
+// concurrent use.
+func (m *Metrics) AddGauge(name, help string, value func() float64) {
+	m.gaugesMu.Lock()
+	defer m.gaugesMu.Unlock()
+	m.gauges = append(m.gauges, gauge{name: name, help: help, value: value})
+}
+
 // ServeHTTP writes the metrics in the Prometheus text format.
 func (m *Metrics) ServeHTTP(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
@@ -73,6 +95,13 @@ func (m *Metrics) ServeHTTP(w http.ResponseWriter, _ *http.Request) {
 	counter("bantin_digest_retried_total", "Digest sends that failed temporarily and were queued again.", m.retried.Load())
 	counter("bantin_digest_skipped_total", "Digest deliveries not sent: the subscriber left, or nothing was new for them.", m.skipped.Load())
 	m.latency.write(bw, "bantin_digest_send_seconds", "Time to hand one digest to the SMTP server, whatever the outcome.")
+	m.gaugesMu.Lock()
+	gauges := m.gauges[:len(m.gauges):len(m.gauges)]
+	m.gaugesMu.Unlock()
+	for _, g := range gauges {
+		bw.WriteString("# HELP " + g.name + " " + g.help + "\n# TYPE " + g.name + " gauge\n")
+		bw.WriteString(g.name + " " + strconv.FormatFloat(g.value(), 'g', -1, 64) + "\n")
+	}
 	_ = bw.Flush()
 }
 

@@ -54,3 +54,21 @@ func TestMetricsExposition(t *testing.T) {
 		}
 	}
 }
+
+func TestMetricsGauges(t *testing.T) {
+	m := NewMetrics()
+	leading := 0.0
+	m.AddGauge("bantin_leader", "1 while this instance leads.", func() float64 { return leading })
+	scrape := func() string {
+		rec := httptest.NewRecorder()
+		m.ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+		return rec.Body.String()
+	}
+	if out := scrape(); !strings.Contains(out, "# HELP bantin_leader 1 while this instance leads.\n# TYPE bantin_leader gauge\nbantin_leader 0\n") {
+		t.Errorf("gauge missing or wrong:\n%s", out)
+	}
+	leading = 1
+	if out := scrape(); !strings.Contains(out, "\nbantin_leader 1\n") {
+		t.Errorf("gauge not read at scrape time:\n%s", out)
+	}
+}

@@ -63,14 +63,18 @@ WHERE id = ?`),
 	if err != nil {
 		return Unchanged, fmt.Errorf("store: update article %s: %w", a.SourceKey, err)
 	}
-	if err := tx.Commit(); err != nil {
-		return Unchanged, fmt.Errorf("store: update article %s: %w", a.SourceKey, err)
-	}
 	slugs := []string{a.CategorySlug}
 	if existingCategory != a.CategorySlug {
 		slugs = append(slugs, existingCategory)
 	}
-	db.notify(ArticleChange{ID: a.ID, Outcome: Updated, CategorySlugs: slugs})
+	ch := ArticleChange{ID: a.ID, Outcome: Updated, CategorySlugs: slugs}
+	if err := db.notifyOthers(ctx, tx, ch); err != nil {
+		return Unchanged, fmt.Errorf("store: update article %s: %w", a.SourceKey, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return Unchanged, fmt.Errorf("store: update article %s: %w", a.SourceKey, err)
+	}
+	db.notify(ch)
 	return Updated, nil
 }
 
@@ -94,10 +98,14 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
 	if err != nil {
 		return Unchanged, fmt.Errorf("store: insert article %s: %w", a.SourceKey, err)
 	}
+	ch := ArticleChange{ID: a.ID, Outcome: Created, CategorySlugs: []string{a.CategorySlug}}
+	if err := db.notifyOthers(ctx, tx, ch); err != nil {
+		return Unchanged, fmt.Errorf("store: insert article %s: %w", a.SourceKey, err)
+	}
 	if err := tx.Commit(); err != nil {
 		return Unchanged, fmt.Errorf("store: insert article %s: %w", a.SourceKey, err)
 	}
-	db.notify(ArticleChange{ID: a.ID, Outcome: Created, CategorySlugs: []string{a.CategorySlug}})
+	db.notify(ch)
 	return Created, nil
 }
 

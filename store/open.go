@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver, pure Go
@@ -25,6 +26,15 @@ type DB struct {
 	maxOpen int
 	// stmts holds the delivery queue's prepared statements.
 	stmts stmtCache
+	// instance tells this DB's change notifications from other
+	// instances' (notify.go).
+	instanceOnce sync.Once
+	instance     string
+	// poolMu guards held, the connections kept out of the pool for good
+	// by long-lived sessions (a listener, a lock), which the maxOpen cap
+	// does not count.
+	poolMu sync.Mutex
+	held   int
 }
 
 // Option changes how Open sets up a DB.
@@ -38,7 +48,8 @@ func WithClock(now func() time.Time) Option {
 
 // WithChangeHook makes the store call fn after every committed article
 // create or update, on the saving goroutine. fn must be quick and must not
-// call back into the store's write methods.
+// call back into the store's write methods. It hears this DB's saves only;
+// ListenArticleChanges hears those of other instances.
 func WithChangeHook(fn func(ArticleChange)) Option {
 	return func(db *DB) { db.onChange = fn }
 }
@@ -52,6 +63,8 @@ func WithMaxOpenConns(n int) Option {
 
 // applyPoolLimits applies the options that shape the connection pool.
 func (db *DB) applyPoolLimits() {
+	db.poolMu.Lock()
+	defer db.poolMu.Unlock()
 	n := db.maxOpen
 	if n <= 0 {
 		return
@@ -59,7 +72,17 @@ func (db *DB) applyPoolLimits() {
 	if db.dialect.name() == "postgres" && n < 2 {
 		n = 2
 	}
-	db.sql.SetMaxOpenConns(n)
+	db.sql.SetMaxOpenConns(n + db.held)
+}
+
+// holdConns records that n more connections are held out of the pool for
+// good (n < 0: given back), so that they do not eat into the cap that the
+// queries share.
+func (db *DB) holdConns(n int) {
+	db.poolMu.Lock()
+	db.held += n
+	db.poolMu.Unlock()
+	db.applyPoolLimits()
 }
 
 // Open connects to the database named by rawURL: "sqlite://./bantin.db",

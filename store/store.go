@@ -43,6 +43,11 @@ type ArticleChange struct {
 	// CategorySlugs holds the article's category and, when an update moved
 	// it, its previous one; "" stands for no category.
 	CategorySlugs []string
+	// All says that any article may have changed, and ID, Outcome and
+	// CategorySlugs say nothing: every view of articles must be read
+	// again. ListenArticleChanges reports it when notifications may have
+	// been missed.
+	All bool
 }
 
 // ArticleQuery selects the latest articles.

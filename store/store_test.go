@@ -17,8 +17,14 @@ import (
 
 func openTestDB(t *testing.T, opts ...Option) *DB {
 	t.Helper()
+	return openURL(t, "sqlite://"+filepath.Join(t.TempDir(), "bantin.db"), opts...)
+}
+
+// openURL opens and migrates the store at rawURL for one test.
+func openURL(t *testing.T, rawURL string, opts ...Option) *DB {
+	t.Helper()
 	ctx := context.Background()
-	db, err := Open(ctx, "sqlite://"+filepath.Join(t.TempDir(), "bantin.db"), opts...)
+	db, err := Open(ctx, rawURL, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -78,6 +78,7 @@ func (s *Server) routeArticles(mux *http.ServeMux) {
 	case ttl > 0:
 		h.cache = newPageCache(ttl, 1024)
 	}
+	s.pages = h.cache
 	h.routeAdmin(mux)
 	if o.Articles == nil {
 		return
@@ -109,6 +110,15 @@ func (s *Server) routeArticles(mux *http.ServeMux) {
 		handle("GET /a/{id}/feedback", h.feedbackForm)
 		handle("POST /a/{id}/feedback", h.feedbackSubmit)
 	}
+}
+
+// ArticleChanged drops the cached pages of a changed article, or all of
+// them when ch.All says any article may have changed, so that the change
+// shows at once instead of up to Options.Article.PageCacheTTL later. It is
+// quick enough for store.WithChangeHook and
+// store.DB.ListenArticleChanges.
+func (s *Server) ArticleChanged(ch store.ArticleChange) {
+	s.pages.forget(ch.ID, ch.All)
 }
 
 // onePlace runs next once it has a place in h.posting, or gives up when
@@ -153,6 +163,7 @@ func (h *articleRoutes) article(w http.ResponseWriter, r *http.Request) {
 	if h.cache.serve(w, key, time.Now()) {
 		return
 	}
+	gen := h.cache.generation()
 	a, exact, err := h.resolve(r.Context(), r.PathValue("ref"))
 	if err != nil {
 		h.s.serverError(w, r, lang, err)
@@ -177,7 +188,7 @@ func (h *articleRoutes) article(w http.ResponseWriter, r *http.Request) {
 		h.s.serverError(w, r, lang, err)
 		return
 	}
-	h.cache.render(w, key, time.Now(), func(w http.ResponseWriter) {
+	h.cache.renderSince(w, key, gen, time.Now(), func(w http.ResponseWriter) {
 		w.Header().Set("Vary", "Accept-Language")
 		w.Header().Set("Cache-Control", "public, max-age=60")
 		h.s.render(w, r, http.StatusOK, "article.html", templates.Page{Lang: lang, Title: a.Title, Data: p})

@@ -8,7 +8,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bantin/bantin/article"
 	"github.com/bantin/bantin/store"
+	"github.com/bantin/bantin/store/storetest"
+	"github.com/bantin/bantin/templates"
 )
 
 func TestPageCache(t *testing.T) {
@@ -68,5 +71,75 @@ func TestArticlePageCacheIsStaleForATTL(t *testing.T) {
 		if strings.Contains(before, "Trần Văn Minh") || shown != (ttl < 0) {
 			t.Errorf("ttl %s: approved feedback shown = %v", ttl, shown)
 		}
+	}
+}
+
+// TestArticleChangedDropsCachedPages: a change to an article (this
+// instance's or another's) shows at once on its page, cached for an hour,
+// even when it renamed the page; other articles' pages stay cached.
+func TestArticleChangedDropsCachedPages(t *testing.T) {
+	ctx := context.Background()
+	var srv *Server
+	db := storetest.OpenSQLite(t, store.WithChangeHook(func(ch store.ArticleChange) { srv.ArticleChanged(ch) }))
+	pages, err := templates.New(templates.Options{Location: ict})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv = New(Options{SiteName: "Bản tin Phường", SiteURL: "http://127.0.0.1", Articles: db, DB: db, Templates: pages,
+		Article: ArticleOptions{Articles: db, PageCacheTTL: time.Hour}})
+	ts := httptest.NewServer(srv.Handler())
+	t.Cleanup(ts.Close)
+	save := func(key, title, lead string) *article.Article {
+		t.Helper()
+		a := &article.Article{SourceKey: key, Title: title, Lead: lead, BodyHTML: "<p>Nội dung.</p>",
+			PublishedAt: time.Date(2026, 11, 20, 8, 30, 0, 0, ict)}
+		article.NewParser(article.Options{}).Normalize(a)
+		if _, err := db.SaveArticle(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+	page := func(a *article.Article) string {
+		t.Helper()
+		_, body := get(t, ts.URL+a.Path())
+		return body
+	}
+	a := save("file:a.txt", "Khánh thành cầu mới", "Bản tin đầu.")
+	other := save("file:b.txt", "Họp tổ dân phố", "Họp thường kỳ.")
+	page(a)
+	page(other)
+
+	save("file:a.txt", "Khánh thành cầu mới", "Bản tin đã sửa.")
+	if body := page(a); !strings.Contains(body, "Bản tin đã sửa.") {
+		t.Error("the corrected lead does not show at once")
+	}
+	renamed := save("file:a.txt", "Khánh thành cầu Ông Lãnh", "Bản tin đã sửa.")
+	if body := page(a); !strings.Contains(body, "Khánh thành cầu Ông Lãnh") || renamed.Path() == a.Path() {
+		t.Error("the old address of a renamed article still serves its cached page")
+	}
+
+	// Without a notice, the other article's page stays as cached.
+	srv.pages.mu.Lock()
+	_, kept := srv.pages.entries["vi "+other.Path()]
+	srv.pages.mu.Unlock()
+	if !kept {
+		t.Error("a change to one article dropped another's page")
+	}
+	srv.ArticleChanged(store.ArticleChange{All: true})
+	if n := len(srv.pages.entries); n != 0 {
+		t.Errorf("%d pages kept after All", n)
+	}
+}
+
+// TestPageReadBeforeAChangeIsNotKept: a page rendered from what was read
+// before a change is served to its reader but not kept.
+func TestPageReadBeforeAChangeIsNotKept(t *testing.T) {
+	c := newPageCache(time.Hour, 10)
+	now := time.Now()
+	gen := c.generation()
+	c.forget("x", false) // the change lands while the page is rendered
+	c.renderSince(httptest.NewRecorder(), "vi /a/x", gen, now, func(w http.ResponseWriter) { _, _ = w.Write([]byte("cũ")) })
+	if c.serve(httptest.NewRecorder(), "vi /a/x", now) {
+		t.Error("a page read before a change was kept")
 	}
 }

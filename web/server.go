@@ -63,6 +63,7 @@ type Server struct {
 	o       Options
 	log     *slog.Logger
 	handler http.Handler
+	pages   *pageCache // the article pages' cache; nil: off
 }
 
 // New builds the server and its routes.

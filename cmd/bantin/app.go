@@ -43,6 +43,7 @@ func commands() []command {
 		{"feedback", "feedback list|approve|reject|delete: moderate readers' feedback", runFeedback},
 		{"config", "config check | config print: validate or show the effective configuration", runConfig},
 		{"migrate", "apply database migrations and show the schema version", runMigrate},
+		{"db", "db copy --from URL --to URL: move an installation to another database", runDB},
 		{"version", "print the version", runVersion},
 		{"help", "show this help, or help COMMAND", nil},
 	}
@@ -149,6 +150,22 @@ func parseFlags(fs *flag.FlagSet, args []string) int {
 		return exitOK
 	}
 	return exitUsage
+}
+
+// parseAction parses the flags of a command that takes an action (bantin
+// digest send ...), the action, and the flags that may also follow it. It
+// returns the action and -1 to go on, or the exit code to stop with;
+// fs.Args() is left holding the action's own arguments.
+func parseAction(fs *flag.FlagSet, args []string) (action string, code int) {
+	if code := parseFlags(fs, args); code >= 0 {
+		return "", code
+	}
+	if fs.NArg() == 0 {
+		fs.Usage()
+		return "", exitUsage
+	}
+	action = fs.Arg(0)
+	return action, parseFlags(fs, fs.Args()[1:])
 }
 
 // noArgs reports, as parseFlags does, whether a command that takes no

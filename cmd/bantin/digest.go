@@ -48,16 +48,9 @@ func runDigest(ctx context.Context, e *env, args []string) int {
 	out := fs.String("out", "", "preview: write the message to `FILE.eml`")
 	now := fs.Bool("now", false, "send: cut a new edition now")
 	editionID := fs.Int64("edition", 0, "send, skip: the edition's `id`")
-	if code := parseFlags(fs, args); code >= 0 {
-		return code
-	}
-	if fs.NArg() == 0 {
-		fs.Usage()
-		return exitUsage
-	}
-	action := fs.Arg(0)
 	// Flags may also follow the action: bantin digest send --cadence daily.
-	if code := parseFlags(fs, fs.Args()[1:]); code >= 0 {
+	action, code := parseAction(fs, args)
+	if code >= 0 {
 		return code
 	}
 	if fs.NArg() > 0 {
@@ -181,6 +174,8 @@ type digestDaemon struct {
 	scheduler *newsletter.Scheduler
 	deliverer *newsletter.Deliverer
 	web       web.EditionOptions
+	// metrics is what /metrics serves; the daemon adds its own gauges.
+	metrics *newsletter.Metrics
 }
 
 // newDigestDaemon builds the digest side of the daemon; links makes the
@@ -191,7 +186,7 @@ func newDigestDaemon(cfg *config.Config, db *store.DB, mail mailer.Sender, tpl *
 	if err != nil {
 		return nil, err
 	}
-	d := &digestDaemon{parts: parts}
+	d := &digestDaemon{parts: parts, metrics: metrics}
 	d.deliverer = newsletter.NewDeliverer(db, mail, parts.render, links, parts.planner, parts.delivery)
 	d.scheduler = newsletter.NewScheduler(parts.planner, db, parts.schedules, newsletter.SchedulerOptions{
 		Planned: func(*store.Edition) { d.deliverer.Wake() },
@@ -201,15 +196,24 @@ func newDigestDaemon(cfg *config.Config, db *store.DB, mail mailer.Sender, tpl *
 	return d, nil
 }
 
-// Run cuts editions on schedule and delivers them until ctx is done.
-func (d *digestDaemon) Run(ctx context.Context) error {
-	errc := make(chan error, 1)
-	go func() { errc <- d.scheduler.Run(ctx) }()
-	err := d.deliverer.Run(ctx)
-	if serr := <-errc; err == nil && serr != ctx.Err() {
-		err = serr
+// schedule cuts editions on schedule until ctx is done. Only the leader
+// runs it (several instances would race to cut each tick's edition, and
+// lose nothing but effort, since a tick gets one edition whoever cuts it).
+// It returns nil when ctx is done.
+func (d *digestDaemon) schedule(ctx context.Context) error {
+	if err := d.scheduler.Run(ctx); err != ctx.Err() {
+		return err
 	}
-	return err
+	return nil
+}
+
+// deliver delivers the editions queued, whoever cut them, until ctx is
+// done. Every instance runs it: workers claim deliveries with SKIP
+// LOCKED, so instances share the queue without sending a digest twice.
+// An instance that did not cut an edition finds it when its workers next
+// look at the queue.
+func (d *digestDaemon) deliver(ctx context.Context) error {
+	return d.deliverer.Run(ctx)
 }
 
 // digestContact is the address the digest's footer gives: site.contact,

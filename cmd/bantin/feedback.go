@@ -29,19 +29,12 @@ func runFeedback(ctx context.Context, e *env, args []string) int {
 	articleID := fs.String("article", "", "list only the feedback on this article id")
 	limit := fs.Int("limit", 50, "list at most this many (1 to 500)")
 	asJSON := fs.Bool("json", false, "list as JSON, one object per line")
-	if code := parseFlags(fs, args); code >= 0 {
-		return code
-	}
-	if fs.NArg() == 0 {
-		fs.Usage()
-		return exitUsage
-	}
-	action, rest := fs.Arg(0), fs.Args()[1:]
 	// Flags may also follow the action: bantin feedback list --status all.
-	if code := parseFlags(fs, rest); code >= 0 {
+	action, code := parseAction(fs, args)
+	if code >= 0 {
 		return code
 	}
-	rest = fs.Args()
+	rest := fs.Args()
 	var ids []int64
 	switch action {
 	case "list":
@@ -103,7 +96,7 @@ func runFeedback(ctx context.Context, e *env, args []string) int {
 		printFeedback(e.stdout, list, cfg.Location())
 		return exitOK
 	}
-	code := exitOK
+	code = exitOK
 	for _, id := range ids {
 		if err := moderate(ctx, q, action, id); err != nil {
 			if errors.Is(err, store.ErrNotFound) {

@@ -1,6 +1,6 @@
 // Command bantin is the whole product in one binary: the daemon that serves
 // feeds and pages and reads new articles (serve), and the commands an
-// operator runs beside it (import, config, migrate, version).
+// operator runs beside it (import, config, migrate, db, version).
 package main
 
 import (

@@ -20,7 +20,10 @@ func runServe(ctx context.Context, e *env, args []string) int {
 http.addr; import new and changed files in articles.dir; poll sources.feeds
 on their schedule; cut digest editions on newsletter.daily, .weekly and
 .instant_window and deliver them; mail editors about new feedback.
-Migrates the database first.`)
+Migrates the database first. Several instances may share one PostgreSQL
+database: all serve and deliver, and one of them, the elected leader,
+imports, polls and cuts editions; another takes over within 30s when it
+stops or dies.`)
 	if code := parseFlags(fs, args); code >= 0 {
 		return code
 	}
@@ -44,13 +47,13 @@ Migrates the database first.`)
 // stops the others, so the process never runs half-alive.
 func serve(ctx context.Context, cfg *config.Config, logger *slog.Logger) error {
 	// The store tells the feed cache of every saved article, so that it
-	// rebuilds only the feeds the article is in; the cache, made right
-	// after, reads the store. Nothing saves before both exist.
+	// rebuilds only the feeds the article is in, and the web server, so
+	// that it drops the article's cached pages; both, made after, read
+	// the store. Nothing saves before both exist.
 	var feeds *feed.Cache
+	var srv *web.Server
 	db, err := openStore(ctx, cfg, store.WithChangeHook(func(ch store.ArticleChange) {
-		if feeds != nil {
-			feeds.ArticleChanged(ch)
-		}
+		articleChanged(feeds, srv, ch)
 	}))
 	if err != nil {
 		return err
@@ -91,7 +94,7 @@ func serve(ctx context.Context, cfg *config.Config, logger *slog.Logger) error {
 	// Feed readers' plain GETs of feeds are answered before net/http, from
 	// the cache; every other request goes to the web server as before.
 	ln = feeds.FastListener(ln, feed.FastOptions{WriteTimeout: cfg.HTTP.WriteTimeout, Logger: logger})
-	srv := web.New(web.Options{
+	srv = web.New(web.Options{
 		SiteName:        cfg.Site.Name,
 		SiteURL:         cfg.Site.URL,
 		DefaultLanguage: cfg.Site.Language,
@@ -128,8 +131,16 @@ func serve(ctx context.Context, cfg *config.Config, logger *slog.Logger) error {
 	logger.Info("bantin serving", "url", "http://"+ln.Addr().String()+"/", "database", redactedDatabase(cfg), "articles", cfg.Articles.Dir)
 	start("http", func(ctx context.Context) error { return srv.Serve(ctx, ln) })
 	start("feed cache", feeds.Run)
+	// Other instances on the same PostgreSQL database save articles too.
+	start("article changes", func(ctx context.Context) error {
+		return db.ListenArticleChanges(ctx, logger, func(ch store.ArticleChange) { articleChanged(feeds, srv, ch) })
+	})
 	start("share", func(ctx context.Context) error { return shares.Run(ctx, 0) })
-	start("digests", digests.Run)
+	// What must run once per database runs on the elected leader only
+	// (package cluster); every instance serves, delivers and shares.
+	var lead leaderWork
+	lead.add("digest schedule", digests.schedule)
+	start("digest delivery", digests.deliver)
 	if pinger != nil {
 		start("websub pinger", pinger.Run)
 	}
@@ -141,12 +152,14 @@ func serve(ctx context.Context, cfg *config.Config, logger *slog.Logger) error {
 			Rescan:   cfg.Articles.RescanInterval,
 			Logger:   logger,
 		})
-		start("articles watcher", w.Run)
+		lead.add("articles watcher", w.Run)
 	}
 	if len(cfg.Sources.Feeds) > 0 {
 		p := newPoller(cfg, db, logger)
-		start("feed poller", func(ctx context.Context) error { return p.Run(ctx, cfg.Sources.Schedule) })
+		lead.add("feed poller", func(ctx context.Context) error { return p.Run(ctx, cfg.Sources.Schedule) })
 	}
+	elector := newElector(db, digests.metrics, logger)
+	start("leader election", func(ctx context.Context) error { return elector.Run(ctx, lead.run) })
 	wg.Wait()
 	return firstErr
 }
