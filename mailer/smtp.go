@@ -30,6 +30,9 @@ type smtpPool struct {
 	log     *slog.Logger
 	// noPipelining makes every send go step by step; for tests.
 	noPipelining bool
+	// plain says the connections carry no TLS, so the message can be
+	// written to the socket itself in one writev.
+	plain bool
 }
 
 // smtpConn is one slot of the pool: a go-mail Client, which knows how to
@@ -44,6 +47,8 @@ type smtpConn struct {
 	down   bool         // the last attempt to connect failed (logged once)
 	// pipelining says the server offers PIPELINING (RFC 2920).
 	pipelining bool
+	// vec is reused for the gathered write of a message's chunks.
+	vec net.Buffers
 }
 
 func newSMTP(o SMTPOptions, log *slog.Logger) (*smtpPool, error) {
@@ -100,6 +105,7 @@ func newSMTP(o SMTPOptions, log *slog.Logger) (*smtpPool, error) {
 		done:    make(chan struct{}),
 		n:       o.Connections,
 		log:     log,
+		plain:   o.TLS == TLSNone,
 	}
 	addr := net.JoinHostPort(o.Host, strconv.Itoa(port))
 	for i := range o.Connections {
@@ -398,13 +404,16 @@ func (c *smtpConn) pipelined(ctx context.Context, from, rcpt string, data [][]by
 
 	c.setDeadline(ctx)
 	var err error
-	if dotSafe(data) { // see writeData
+	switch {
+	case c.p.plain && t.W.Buffered() == 0 && dotSafe(data):
+		err = c.writeGathered(data)
+	case dotSafe(data): // see writeData
 		for _, d := range data {
 			_, _ = t.W.Write(d)
 		}
 		_, _ = t.W.WriteString(".\r\n")
 		err = t.W.Flush()
-	} else {
+	default:
 		w := t.DotWriter()
 		for _, d := range data {
 			_, _ = w.Write(d)
@@ -442,6 +451,18 @@ func rcptError(rcpt string, err error) *SendError {
 		se.Recipient = rcpt
 	}
 	return se
+}
+
+// writeGathered writes data and the terminating "." line to the socket
+// in one writev. Through the buffered writer, a message of 20 KB took two
+// or more write calls; on loopback the calls, not the bytes, are the cost.
+// Only for plain connections: with TLS the socket is under the TLS layer.
+func (c *smtpConn) writeGathered(data [][]byte) error {
+	c.vec = append(append(c.vec[:0], data...), []byte(".\r\n"))
+	v := c.vec // WriteTo consumes its receiver
+	_, err := v.WriteTo(c.nc)
+	clear(c.vec) // keep no message alive in the pool
+	return err
 }
 
 // writeData writes the message to w, go-mail's DATA writer.
@@ -484,24 +505,36 @@ func (c *smtpConn) writeData(w io.Writer, data [][]byte) error {
 
 // dotSafe reports whether data, taken as one message, can be sent after
 // DATA as it is: every CR and LF is part of a CRLF, it ends in CRLF, and no
-// line starts with ".". It uses the vectorised byte searches, so checking
-// an 18 KB message costs a few microseconds.
+// line starts with ".". It visits each line break once with the vectorised
+// IndexByte and counts CRs with the vectorised Count: checking a 20 KB
+// message costs about a microsecond.
 func dotSafe(data [][]byte) bool {
-	crlf := []byte("\r\n")
-	var cr, lf, pairs, n int
-	atLineStart := true
+	var n, crs, lfs int
+	prev := byte('\n') // the message starts a line
 	for _, d := range data {
 		if len(d) == 0 {
 			continue
 		}
-		if atLineStart && d[0] == '.' || bytes.Contains(d, []byte("\n.")) {
+		if prev == '\n' && d[0] == '.' || prev == '\r' && d[0] != '\n' {
 			return false
 		}
-		cr += bytes.Count(d, crlf[:1])
-		lf += bytes.Count(d, crlf[1:])
-		pairs += bytes.Count(d, crlf)
+		for off := 0; ; {
+			i := bytes.IndexByte(d[off:], '\n')
+			if i < 0 {
+				break
+			}
+			j := off + i
+			if j == 0 && prev != '\r' || j > 0 && d[j-1] != '\r' || j+1 < len(d) && d[j+1] == '.' {
+				return false
+			}
+			lfs++
+			off = j + 1
+		}
+		// Every LF follows a CR, so equal counts mean every CR precedes
+		// an LF.
+		crs += bytes.Count(d, []byte{'\r'})
 		n += len(d)
-		atLineStart = bytes.HasSuffix(d, crlf)
+		prev = d[len(d)-1]
 	}
-	return n > 0 && atLineStart && cr == pairs && lf == pairs
+	return n > 0 && prev == '\n' && crs == lfs
 }

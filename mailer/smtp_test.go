@@ -738,7 +738,16 @@ func TestDotSafe(t *testing.T) {
 		{[]string{".a\r\n"}, false},
 		{[]string{"a\r\n.b\r\n"}, false},
 		{[]string{"a\r\n", ".b\r\n"}, false},
-		{[]string{"a\r\n"[:2], "\nb\r\n"}, false}, // a CRLF split between chunks: not trusted
+		{[]string{"a\r", "\nb\r\n"}, true}, // the chunks go out as one stream
+		{[]string{"a\r", "b\r\n"}, false},
+		{[]string{"a", "\nb\r\n"}, false},
+		{[]string{"a\r\n", "b\r\n", ".\r\n"}, false},
+		{[]string{"a\r", "\n.b\r\n"}, false},
+		{[]string{"a\r\n\r\n"}, true},
+		{[]string{"a\r\r\n"}, false},
+		{[]string{"a\n\r\n"}, false},
+		{[]string{"\r\n"}, true},
+		{[]string{"\n"}, false},
 		{[]string{"a\nb\r\n"}, false},
 		{[]string{"a\rb\r\n"}, false},
 		{[]string{"a\r\nb"}, false},
@@ -753,4 +762,26 @@ func TestDotSafe(t *testing.T) {
 			t.Errorf("dotSafe(%q) = %v, want %v", tt.data, got, tt.want)
 		}
 	}
+}
+
+// FuzzDotSafe holds dotSafe to a plain reading of the rule on the chunks
+// joined, wherever the chunk boundaries fall.
+func FuzzDotSafe(f *testing.F) {
+	f.Add("a\r\nb\r\n", uint8(2))
+	f.Add("a\r\n.b\r\n", uint8(3))
+	f.Add(".\r\n", uint8(1))
+	f.Add("a\rb\r\n", uint8(0))
+	f.Fuzz(func(t *testing.T, s string, cut uint8) {
+		var data [][]byte
+		for rest, step := []byte(s), int(cut%7)+1; len(rest) > 0; step = step%5 + 1 {
+			n := min(step, len(rest))
+			data = append(data, rest[:n])
+			rest = rest[n:]
+		}
+		want := len(s) > 0 && strings.HasSuffix(s, "\r\n") && s[0] != '.' && !strings.Contains(s, "\n.") &&
+			strings.Count(s, "\r") == strings.Count(s, "\r\n") && strings.Count(s, "\n") == strings.Count(s, "\r\n")
+		if got := dotSafe(data); got != want {
+			t.Fatalf("dotSafe(%q) = %v, want %v", data, got, want)
+		}
+	})
 }

@@ -197,9 +197,17 @@ func NewDeliverer(db DeliveryStore, mail mailer.Sender, render *Renderer, links 
 // planned.
 func (d *Deliverer) Wake() {
 	d.mu.Lock()
+	d.sendingAt = time.Time{} // the new edition must be seen
+	d.mu.Unlock()
+	d.wakeIdle()
+}
+
+// wakeIdle makes idle workers look again without forgetting the editions
+// read: for outcomes being recorded, which change no edition.
+func (d *Deliverer) wakeIdle() {
+	d.mu.Lock()
 	close(d.wakeCh)
 	d.wakeCh = make(chan struct{})
-	d.sendingAt = time.Time{}
 	d.mu.Unlock()
 }
 

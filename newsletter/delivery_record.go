@@ -58,7 +58,7 @@ func (d *Deliverer) record(in <-chan []result, tokens <-chan struct{}) {
 		if d.o.Edition != 0 {
 			// Delivering one edition to the end: an idle worker may be
 			// waiting for these outcomes to see that it is done.
-			d.Wake()
+			d.wakeIdle()
 		}
 		pending = pending[:0]
 		return true

@@ -90,7 +90,7 @@ func (s *Server) editionIndex(w http.ResponseWriter, r *http.Request) {
 	for _, e := range eds {
 		data.Editions = append(data.Editions, editionItem{
 			URL:     "/editions/" + strconv.FormatInt(e.ID, 10),
-			Subject: editionTitle(e, cat, lang),
+			Subject: editionTitle(e, cat, lang, s.o.Editions.Location),
 			Cadence: cat.Text(lang, "editions.cadence."+e.Cadence),
 			Until:   e.Until,
 		})
@@ -103,12 +103,13 @@ func (s *Server) editionIndex(w http.ResponseWriter, r *http.Request) {
 }
 
 // editionTitle is an edition's subject, or for an edition without one its
-// cadence and date.
-func editionTitle(e *store.Edition, cat templates.Catalog, lang string) string {
+// cadence and its date in loc, the portal's zone: an edition cut at 06:00
+// in Hà Nội is dated that day, not the day before as in UTC.
+func editionTitle(e *store.Edition, cat templates.Catalog, lang string, loc *time.Location) string {
 	if e.Subject != "" {
 		return e.Subject
 	}
-	return cat.Text(lang, "editions.cadence."+e.Cadence) + " " + e.Until.Format("2006-01-02")
+	return cat.Text(lang, "editions.cadence."+e.Cadence) + " " + e.Until.In(loc).Format("02/01/2006")
 }
 
 type editionArticle struct {
@@ -149,7 +150,7 @@ func (s *Server) editionPage(w http.ResponseWriter, r *http.Request) {
 	}
 	cat := s.o.Templates.Catalog()
 	data := editionPageData{
-		Subject:  editionTitle(p.Edition, cat, lang),
+		Subject:  editionTitle(p.Edition, cat, lang, s.o.Editions.Location),
 		Cadence:  cat.Text(lang, "editions.cadence."+p.Edition.Cadence),
 		Since:    p.Edition.Since,
 		Until:    p.Edition.Until,
@@ -250,7 +251,7 @@ func (s *Server) editionAtom(w http.ResponseWriter, r *http.Request) {
 		}
 		updated = laterOf(updated, stamp)
 		f.Entries = append(f.Entries, atomEntry{
-			Title:     editionTitle(e, cat, lang),
+			Title:     editionTitle(e, cat, lang, s.o.Editions.Location),
 			ID:        u,
 			Updated:   stamp.In(loc).Format(time.RFC3339),
 			Published: e.Until.In(loc).Format(time.RFC3339),

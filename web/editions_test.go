@@ -142,3 +142,28 @@ func TestMetricsRoute(t *testing.T) {
 		}
 	}
 }
+
+// TestEditionTitleDate: an edition without a subject is titled with its
+// date in the portal's zone. 06:00 in Hà Nội on the 30th is 23:00 UTC on
+// the 29th, which a UTC date would show.
+func TestEditionTitleDate(t *testing.T) {
+	tpl, err := templates.New(templates.Options{Location: ict})
+	if err != nil {
+		t.Fatal(err)
+	}
+	until := time.Date(2026, 11, 30, 6, 0, 0, 0, ict).UTC()
+	for _, tt := range []struct {
+		e    store.Edition
+		lang string
+		want string
+	}{
+		{store.Edition{Cadence: store.CadenceDaily, Until: until}, "vi", "30/11/2026"},
+		{store.Edition{Cadence: store.CadenceWeekly, Until: until}, "en", "30/11/2026"},
+		{store.Edition{Cadence: store.CadenceDaily, Until: until, Subject: "Bản tin sáng 30/11"}, "vi", "Bản tin sáng 30/11"},
+	} {
+		got := editionTitle(&tt.e, tpl.Catalog(), tt.lang, ict)
+		if !strings.HasSuffix(got, tt.want) || strings.Contains(got, "29/11") {
+			t.Errorf("editionTitle(%s, %s) = %q, want it to end in %q", tt.e.Cadence, tt.lang, got, tt.want)
+		}
+	}
+}
