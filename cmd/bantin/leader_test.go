@@ -73,9 +73,9 @@ func TestServeFailoverBetweenProcesses(t *testing.T) {
 		t.Skip("builds the binary and waits through a failover")
 	}
 	dbURL := pgtest.URL(t)
-	bin := filepath.Join(t.TempDir(), "bantin")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+	bin, err := buildBantin()
+	if err != nil {
+		t.Fatal(err)
 	}
 
 	type proc struct {

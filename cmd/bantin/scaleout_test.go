@@ -24,20 +24,25 @@ import (
 	"github.com/bantin/bantin/store"
 )
 
+// binDir holds the binary buildBantin builds; TestMain removes it.
+var binDir = filepath.Join(os.TempDir(), fmt.Sprintf("bantin-test-bin-%d", os.Getpid()))
+
 // buildBantin builds the bantin binary once per test run, for tests that
 // need real processes: ones that can be killed with SIGKILL.
 var buildBantin = sync.OnceValues(func() (string, error) {
-	dir, err := os.MkdirTemp("", "bantin-bin-")
-	if err != nil {
-		return "", err
-	}
-	bin := filepath.Join(dir, "bantin")
+	bin := filepath.Join(binDir, "bantin")
 	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
 	if err != nil {
 		return "", fmt.Errorf("go build: %v\n%s", err, out)
 	}
 	return bin, nil
 })
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	_ = os.RemoveAll(binDir)
+	os.Exit(code)
+}
 
 // heloSink is a real SMTP server (go-smtp) on loopback that records, for
 // every message it accepts, the recipient and the HELO name of the
