@@ -15,7 +15,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/robfig/cron/v3"
+	"github.com/bantin/bantin/internal/cronspec"
+	"github.com/bantin/bantin/store"
 )
 
 // FieldError is one problem with the configuration.
@@ -138,21 +139,14 @@ func (c *Config) validate() ValidationErrors {
 		}
 	}
 
-	// database
-	switch dialect, path := parseDatabaseURL(c.Database.URL); dialect {
-	case DialectSQLite:
-		if strings.TrimSpace(path) == "" {
-			ch.add("database.url", "has no SQLite file path, as in sqlite://./bantin.db")
-		}
-	case DialectPostgres:
-		if _, err := url.Parse(c.Database.URL); err != nil {
-			ch.add("database.url", "not a valid URL: %s", urlErrReason(err))
-		}
-	default:
-		if c.Database.URL == "" {
-			ch.add("database.url", "required, such as sqlite://./bantin.db")
+	// database: as store.Open reads it, so that a URL that passes here
+	// opens, and one that would not is reported here.
+	if _, _, err := store.ParseURL(c.Database.URL); err != nil {
+		var ue *store.URLError
+		if errors.As(err, &ue) {
+			ch.add("database.url", "%s", ue.Reason)
 		} else {
-			ch.add("database.url", "unsupported database; use sqlite://PATH, a path ending in .db, or postgres://USER:PASSWORD@HOST/DB")
+			ch.add("database.url", "%v", err)
 		}
 	}
 	if c.Database.MaxOpenConns < 0 {
@@ -412,24 +406,11 @@ func checkFeedURL(s string) string {
 	return reason
 }
 
-// checkCron parses spec as newsletter and cmd will: robfig/cron's standard
-// parser, descriptors (@hourly, @every 15m) included. Some malformed specs
-// make it panic (a TZ= or CRON_TZ= prefix with nothing after it slices out
-// of range); recover so the operator gets a message naming the key, not a
-// crash.
-func checkCron(spec string) (err error) {
-	if strings.TrimSpace(spec) == "" {
-		return errors.New("required: a cron spec such as */10 * * * * or @hourly")
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("invalid cron spec %q (the parser failed: %v)", spec, r)
-		}
-	}()
-	if _, perr := cron.ParseStandard(spec); perr != nil {
-		return fmt.Errorf("invalid cron spec %q: %v", spec, perr)
-	}
-	return nil
+// checkCron parses spec as the feed poller and the edition scheduler
+// will.
+func checkCron(spec string) error {
+	_, err := cronspec.Parse(spec)
+	return err
 }
 
 var indexPattern = regexp.MustCompile(`\[\d+\]`)

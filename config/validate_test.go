@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/robfig/cron/v3"
+	"github.com/bantin/bantin/store"
 )
 
 func TestDefaultIsValid(t *testing.T) {
@@ -54,10 +54,10 @@ func TestValidate(t *testing.T) {
 		{"trusted proxy bad prefix", func(c *Config) { c.HTTP.TrustedProxies = []string{"10.0.0.0/33"} }, "http.trusted_proxies[0]", "not an IP address"},
 
 		{"empty database url", func(c *Config) { c.Database.URL = "" }, "database.url", "required"},
-		{"mysql", func(c *Config) { c.Database.URL = "mysql://u@h/db" }, "database.url", "unsupported database"},
-		{"bare path without .db", func(c *Config) { c.Database.URL = "./bantin" }, "database.url", "unsupported database"},
+		{"mysql", func(c *Config) { c.Database.URL = "mysql://u@h/db" }, "database.url", "want sqlite://PATH, sqlite:PATH, a bare PATH ending in .db"},
+		{"bare path without .db", func(c *Config) { c.Database.URL = "./bantin" }, "database.url", "or postgres://USER:PASSWORD@HOST/DB"},
 		{"sqlite without path", func(c *Config) { c.Database.URL = "sqlite://" }, "database.url", "no SQLite file path"},
-		{"bad postgres url", func(c *Config) { c.Database.URL = "postgres://u:secret@h:port/db" }, "database.url", "not a valid URL"},
+		{"bad postgres url", func(c *Config) { c.Database.URL = "postgres://u:secret@h:port/db" }, "database.url", "not a valid PostgreSQL URL"},
 		{"max open conns", func(c *Config) { c.Database.MaxOpenConns = -1 }, "database.max_open_conns", "negative"},
 
 		{"short secret key", func(c *Config) { c.Security.SecretKey = "hunter2" }, "security.secret_key", "at least 32"},
@@ -80,7 +80,7 @@ func TestValidate(t *testing.T) {
 		}, "sources.feeds[2].url", "same feed as sources.feeds[0]"},
 		{"feed category", func(c *Config) { c.Sources.Feeds = []Feed{{URL: "https://example.com/a", Category: "a\tb"}} }, "sources.feeds[0].category", "one line"},
 		{"feed name", func(c *Config) { c.Sources.Feeds = []Feed{{URL: "https://example.com/a", Name: "a\r\n"}} }, "sources.feeds[0].name", "one line"},
-		{"empty schedule", func(c *Config) { c.Sources.Schedule = " " }, "sources.schedule", "required"},
+		{"empty schedule", func(c *Config) { c.Sources.Schedule = " " }, "sources.schedule", `invalid cron spec " ": empty`},
 		{"bad schedule", func(c *Config) { c.Sources.Schedule = "0 0 * * 7/0" }, "sources.schedule", `invalid cron spec "0 0 * * 7/0": beginning of range (7) beyond end of range (6)`},
 		{"six fields", func(c *Config) { c.Sources.Schedule = "0 */10 * * * *" }, "sources.schedule", "expected exactly 5 fields"},
 		{"bad descriptor", func(c *Config) { c.Sources.Schedule = "@fortnightly" }, "sources.schedule", "unrecognized descriptor"},
@@ -270,25 +270,6 @@ func TestValidateReportsEverything(t *testing.T) {
 	}
 }
 
-// TestCronPanics proves the recover in checkCron is needed: robfig/cron
-// v3.0.1 panics on a TZ prefix with no fields after it.
-func TestCronPanics(t *testing.T) {
-	for _, spec := range []string{"TZ=UTC", "CRON_TZ=Asia/Ho_Chi_Minh"} {
-		panicked := func() (p bool) {
-			defer func() { p = recover() != nil }()
-			_, _ = cron.ParseStandard(spec)
-			return false
-		}()
-		if !panicked {
-			t.Logf("cron.ParseStandard(%q) no longer panics; the recover in checkCron may be unneeded", spec)
-		}
-		err := checkCron(spec)
-		if err == nil || !strings.Contains(err.Error(), "the parser failed") {
-			t.Errorf("checkCron(%q) = %v, want the recovered panic", spec, err)
-		}
-	}
-}
-
 func TestLocation(t *testing.T) {
 	c := Default()
 	loc := c.Location()
@@ -308,31 +289,54 @@ func TestLocation(t *testing.T) {
 	}
 }
 
-func TestDatabaseURL(t *testing.T) {
+// TestDatabaseURLAsStoreReadsIt checks that database.url passes validation
+// exactly when store.Open would take it: the check is store.ParseURL, so
+// the two cannot disagree, and the message names the accepted forms.
+func TestDatabaseURLAsStoreReadsIt(t *testing.T) {
 	tests := []struct {
-		url, dialect, path string
+		url string
+		ok  bool
 	}{
-		{"sqlite://./bantin.db", DialectSQLite, "./bantin.db"},
-		{"SQLite://./bantin.db", DialectSQLite, "./bantin.db"},
-		{"sqlite:///var/lib/bantin.db", DialectSQLite, "/var/lib/bantin.db"},
-		{"sqlite:bantin.db", DialectSQLite, "bantin.db"},
-		{"sqlite::memory:", DialectSQLite, ":memory:"},
-		{"sqlite://./b.db?_pragma=busy_timeout(5000)", DialectSQLite, "./b.db?_pragma=busy_timeout(5000)"},
-		{"./bantin.db", DialectSQLite, "./bantin.db"},
-		{"/data/Bantin.DB", DialectSQLite, "/data/Bantin.DB"},
-		{"data.sqlite3", DialectSQLite, "data.sqlite3"},
-		{"postgres://u:p@h/db", DialectPostgres, ""},
-		{"postgresql://h/db", DialectPostgres, ""},
-		{"mysql://h/db", "", ""},
-		{"http://h/x.db", "", ""},
-		{"bantin", "", ""},
-		{"", "", ""},
+		{"sqlite://./bantin.db", true},
+		{"sqlite:bantin.db", true},
+		{"sqlite:///var/lib/bantin/bantin.db", true},
+		{"sqlite://./b.db?_pragma=busy_timeout(5000)", true},
+		{"./bantin.db", true},
+		{"bantin.sqlite", true}, // config check took it, and Open refused it
+		{"/data/Bantin.DB", true},
+		{"data.sqlite3", true},
+		{"postgres://bantin:secret@db.internal:5432/bantin?sslmode=require", true},
+		{"postgresql:///bantin?host=/run/postgresql", true},
+
+		{"", false},
+		{"bantin", false},
+		{"SQLite://./bantin.db", false}, // config check took it, and Open refused it
+		{"sqlite://?mode=memory", false},
+		{"sqlite:// ", false},
+		{"mysql://h/x.db", false}, // Open took it for a file in the directory "mysql:"
+		{"http://h/x.db", false},
+		{"postgres://u@h:99999/db", false}, // url.Parse takes it; pgx does not
+		{"postgres://u@h/db?sslmode=sometimes", false},
+		{"postgres://u:hunter2@h:port/db", false},
 	}
 	for _, tt := range tests {
 		c := Default()
 		c.Database.URL = tt.url
-		if d, p := c.DatabaseDialect(), c.SQLitePath(); d != tt.dialect || p != tt.path {
-			t.Errorf("%q: dialect %q, path %q; want %q, %q", tt.url, d, p, tt.dialect, tt.path)
+		var fe []FieldError
+		var errs ValidationErrors
+		if errors.As(c.Validate(), &errs) {
+			for _, e := range errs {
+				if e.Key == "database.url" {
+					fe = append(fe, e)
+				}
+			}
+		}
+		_, _, storeErr := store.ParseURL(tt.url)
+		if (len(fe) == 0) != tt.ok || (storeErr == nil) != tt.ok {
+			t.Errorf("%q: config %v, store %v; want accepted %v", tt.url, fe, storeErr, tt.ok)
+		}
+		if len(fe) > 0 && (strings.Contains(fe[0].Reason, "hunter2") || !strings.Contains(fe[0].Reason, "want ")) {
+			t.Errorf("%q: reason %q", tt.url, fe[0].Reason)
 		}
 	}
 }

@@ -1,7 +1,6 @@
 package feed
 
 import (
-	"net/url"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -86,49 +85,6 @@ func TestEscapeAndTruncate(t *testing.T) {
 	}
 	if got := truncateRunes("một hai ba bốn năm sáu", 17); got != "một hai ba bốn…" {
 		t.Errorf("truncateRunes = %q", got)
-	}
-}
-
-func TestHasRelativeURL(t *testing.T) {
-	for s, want := range map[string]bool{
-		`<p>không có liên kết</p>`:                         false,
-		`<a href="https://a.example/">a</a>`:               false,
-		`<a href="mailto:a@b.vn">a</a>`:                    false,
-		`<img src="https://a.example/x.jpg">`:              false,
-		`<a href="/tin">a</a>`:                             true,
-		`<a href="tin.html">a</a>`:                         true,
-		`<a href="#x">a</a>`:                               true,
-		`<a href='https://a.example/'>a</a>`:               true, // unusual quoting: check fully
-		`<img srcset="https://a.example/x.jpg 1x, y.jpg">`: true,
-		`<a href="https://a.example/">a</a><img src="x">`:  true,
-	} {
-		if got := hasRelativeURL(s); got != want {
-			t.Errorf("hasRelativeURL(%q) = %v", s, got)
-		}
-	}
-	base, _ := url.Parse("https://tin.example.vn/a/1/x")
-	in := `<p>Đọc <a href="https://khac.example/">ở đây</a> &amp; thế thôi.</p>`
-	if got := absolutizeHTML(in, base); got != in {
-		t.Errorf("absolute HTML changed: %q", got)
-	}
-	in = `<p title="a &amp; b">Đọc <a href="tiep">tiếp</a> &amp; <br/>hết.</p>`
-	want := `<p title="a &amp; b">Đọc <a href="https://tin.example.vn/a/1/tiep">tiếp</a> &amp; <br/>hết.</p>`
-	if got := absolutizeHTML(in, base); got != want {
-		t.Errorf("absolutizeHTML = %q\nwant %q", got, want)
-	}
-}
-
-func TestSafeURL(t *testing.T) {
-	for in, want := range map[string]string{
-		"https://tin.example.vn/a/1/x":         "https://tin.example.vn/a/1/x",
-		"https://tin.example.vn/tin/thời-sự":   "https://tin.example.vn/tin/th%E1%BB%9Di-s%E1%BB%B1",
-		"https://tin.example.vn/?q=a b":        "https://tin.example.vn/?q=a%20b",
-		"https://bản-tin.vn:8443/x":            "https://xn--bn-tin-bd8b.vn:8443/x",
-		"https://tin.example.vn/%E1%BB%9D?a=1": "https://tin.example.vn/%E1%BB%9D?a=1",
-	} {
-		if got := safeURL(in); got != want {
-			t.Errorf("safeURL(%q) = %q, want %q", in, got, want)
-		}
 	}
 }
 

@@ -25,15 +25,25 @@ type Address struct {
 }
 
 // AddressError reports an address that cannot be sent to. Field names the
-// header or envelope field it was given for ("From", "To", "Reply-To").
+// header or envelope field it was given for ("From", "To", "Reply-To"); it
+// is empty from ParseAddress, Address.Normalize and NormalizeAddress.
 type AddressError struct {
 	Field  string
 	Reason string
+	// Err is the kind of problem, for errors.Is: from [NormalizeAddress],
+	// one of ErrAddressEmpty, ErrAddressControl, ErrAddressMixedScript and
+	// ErrAddressInvalid. It may be nil.
+	Err error
 }
 
 func (e *AddressError) Error() string {
+	if e.Field == "" {
+		return "mailer: invalid address: " + e.Reason
+	}
 	return "mailer: invalid " + e.Field + " address: " + e.Reason
 }
+
+func (e *AddressError) Unwrap() error { return e.Err }
 
 // ParseAddress parses a single RFC 5322 address, such as the configured
 // sender "Bản tin <no-reply@example.com>" or a bare "an@example.com", and
@@ -42,11 +52,11 @@ func (e *AddressError) Error() string {
 // quoted display name).
 func ParseAddress(s string) (Address, error) {
 	if hasControl(s) {
-		return Address{}, &AddressError{Field: "address", Reason: "contains a control character (such as a line break)"}
+		return Address{}, &AddressError{Reason: "contains a control character (such as a line break)"}
 	}
 	a, err := mail.ParseAddress(s)
 	if err != nil {
-		return Address{}, &AddressError{Field: "address", Reason: strings.TrimPrefix(err.Error(), "mail: ")}
+		return Address{}, &AddressError{Reason: strings.TrimPrefix(err.Error(), "mail: ")}
 	}
 	return Address{Name: a.Name, Email: a.Address}.Normalize()
 }
@@ -62,14 +72,14 @@ func ParseAddress(s string) (Address, error) {
 // get right), a domain literal ([192.0.2.1]) and over-long addresses.
 func (a Address) Normalize() (Address, error) {
 	if hasControl(a.Name) {
-		return Address{}, &AddressError{Field: "address", Reason: "display name contains a control character (such as a line break)"}
+		return Address{}, &AddressError{Reason: "display name contains a control character (such as a line break)"}
 	}
 	if !utf8.ValidString(a.Name) {
-		return Address{}, &AddressError{Field: "address", Reason: "display name is not valid UTF-8"}
+		return Address{}, &AddressError{Reason: "display name is not valid UTF-8"}
 	}
 	email, err := normalizeEmail(a.Email)
 	if err != nil {
-		return Address{}, &AddressError{Field: "address", Reason: err.Error()}
+		return Address{}, &AddressError{Reason: err.Error()}
 	}
 	return Address{Name: strings.TrimSpace(a.Name), Email: email}, nil
 }

@@ -335,7 +335,7 @@ func (m *Mailer) Close() error {
 func fieldError(err error, field string) error {
 	var ae *AddressError
 	if errors.As(err, &ae) {
-		return &AddressError{Field: field, Reason: ae.Reason}
+		return &AddressError{Field: field, Reason: ae.Reason, Err: ae.Err}
 	}
 	return err
 }

@@ -1,6 +1,7 @@
 package newsletter
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"io"
@@ -27,7 +28,9 @@ type ImportOptions struct {
 	Cadence string
 	// Source names the file in the consent record.
 	Source string
-	// Progress, if set, hears how many rows of the total are done.
+	// Progress, if set, hears after each row how many bytes of the file
+	// are done, of the total: its size when r can seek, else 0. Bytes
+	// rather than rows, so that the file is read once.
 	Progress func(done, total int)
 }
 
@@ -44,25 +47,27 @@ type ImportSummary struct {
 	NotSent []*CSVError
 }
 
-// ImportCSV imports the subscriber file r (see ReadSubscribersCSV). It
-// reads r twice, once to count its rows for Progress, so it takes a
-// ReadSeeker. A bad row is reported in the summary and the others are
-// imported; an address already on the list keeps its row as it is, so an
-// import never resubscribes anyone. The error is for what stops the whole
-// import: an unreadable file or no email column, or the database.
-func (s *Subscriptions) ImportCSV(ctx context.Context, r io.ReadSeeker, o ImportOptions) (*ImportSummary, error) {
-	total := 0
-	if err := ReadSubscribersCSV(r, func(CSVRow, error) error { total++; return nil }); err != nil {
+// ImportCSV imports the subscriber file r (see ReadSubscribersCSV), in one
+// pass. A bad row is reported in the summary and the others are imported;
+// an address already on the list keeps its row as it is, so an import
+// never resubscribes anyone. The error is for what stops the whole import:
+// an unreadable file or no email column, or the database.
+func (s *Subscriptions) ImportCSV(ctx context.Context, r io.Reader, o ImportOptions) (*ImportSummary, error) {
+	total, err := remaining(r)
+	if err != nil {
 		return nil, err
 	}
-	if _, err := r.Seek(0, io.SeekStart); err != nil {
-		return nil, err
-	}
-	im := &csvImport{s: s, o: o, total: total, sum: &ImportSummary{}, seen: map[string]int{}}
+	// ReadSubscribersCSV and its csv.Reader read through this very
+	// bufio.Reader (bufio.NewReader returns one that is large enough as it
+	// is), so what it holds unread is all the read-ahead there is, and a
+	// row's end is where the count stands less that.
+	cr := &countingReader{r: r}
+	br := bufio.NewReader(cr)
+	im := &csvImport{s: s, o: o, sum: &ImportSummary{}, seen: map[string]int{}}
 	if im.o.Cadence == "" {
 		im.o.Cadence = CadenceDaily
 	}
-	err := ReadSubscribersCSV(r, func(row CSVRow, rowErr error) error {
+	err = ReadSubscribersCSV(br, func(row CSVRow, rowErr error) error {
 		im.sum.Rows++
 		if rowErr != nil {
 			im.fail(rowErr)
@@ -70,7 +75,7 @@ func (s *Subscriptions) ImportCSV(ctx context.Context, r io.ReadSeeker, o Import
 			return err
 		}
 		if im.o.Progress != nil {
-			im.o.Progress(im.sum.Rows, total)
+			im.o.Progress(int(cr.n)-br.Buffered(), int(total))
 		}
 		return nil
 	})
@@ -80,11 +85,43 @@ func (s *Subscriptions) ImportCSV(ctx context.Context, r io.ReadSeeker, o Import
 	return im.sum, err
 }
 
+// remaining returns how many bytes r has left to read when it can seek,
+// else 0, and leaves it where it was.
+func remaining(r io.Reader) (int64, error) {
+	sk, ok := r.(io.Seeker)
+	if !ok {
+		return 0, nil
+	}
+	cur, err := sk.Seek(0, io.SeekCurrent)
+	if err != nil {
+		return 0, nil // a pipe behind an *os.File: the size is unknown
+	}
+	end, err := sk.Seek(0, io.SeekEnd)
+	if err != nil {
+		return 0, nil
+	}
+	if _, err := sk.Seek(cur, io.SeekStart); err != nil {
+		return 0, err // moved and cannot go back: the rows would be lost
+	}
+	return end - cur, nil
+}
+
+// countingReader counts the bytes read through it.
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
 // csvImport is the state of one ImportCSV.
 type csvImport struct {
 	s     *Subscriptions
 	o     ImportOptions
-	total int
 	sum   *ImportSummary
 	seen  map[string]int // address -> line, to report repeats
 	subs  []*store.Subscriber

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -151,8 +152,15 @@ func TestImportCSV(t *testing.T) {
 	if sum.Failed[0].Line != 3 || sum.Failed[1].Line != 4 || !strings.Contains(sum.Failed[1].Error(), "same address as line 2") {
 		t.Errorf("failures %v", sum.Failed)
 	}
-	if strings.Join(progress, " ") != "1/5 2/5 3/5 4/5 5/5" {
-		t.Errorf("progress %v", progress)
+	// Progress is in bytes: after each row, the end of its line.
+	var want []string
+	for i, c := range file {
+		if c == '\n' && i > strings.IndexByte(file, '\n') {
+			want = append(want, fmt.Sprintf("%d/%d", i+1, len(file)))
+		}
+	}
+	if got := strings.Join(progress, " "); got != strings.Join(want, " ") {
+		t.Errorf("progress %s, want %s", got, strings.Join(want, " "))
 	}
 	a, _ := e.db.SubscriberByEmail(ctx, "a@example.vn")
 	if a.Status != store.StatusPending {
@@ -180,6 +188,90 @@ func TestImportCSV(t *testing.T) {
 	sum, err = e.subs.ImportCSV(ctx, strings.NewReader("email\nf@example.vn\n"), ImportOptions{SendConfirmations: true})
 	if err != nil || sum.Confirmations != 1 || len(e.mailsTo(t, "f@example.vn")) != 1 {
 		t.Fatalf("import with confirmations %+v, %v", sum, err)
+	}
+}
+
+// seekCounter is a file in memory that counts the bytes read from it and
+// the seeks back to its start.
+type seekCounter struct {
+	*strings.Reader
+	read, rewinds int
+}
+
+func (c *seekCounter) Read(p []byte) (int, error) {
+	n, err := c.Reader.Read(p)
+	c.read += n
+	return n, err
+}
+
+func (c *seekCounter) Seek(off int64, whence int) (int64, error) {
+	pos, err := c.Reader.Seek(off, whence)
+	if pos == 0 && c.read > 0 {
+		c.rewinds++
+	}
+	return pos, err
+}
+
+// TestImportCSVReadsOnce: a file of many buffers is read once, its
+// progress counted in bytes up to its size, with the lines of bad rows
+// still right; a file that cannot seek imports too, of an unknown size.
+func TestImportCSVReadsOnce(t *testing.T) {
+	ctx := context.Background()
+	e := newSubEnv(t)
+	var b strings.Builder
+	b.WriteString("email,name\n")
+	const rows = 400
+	for i := range rows {
+		if i%100 == 50 {
+			fmt.Fprintf(&b, "sai-%d,Hàng hỏng\n", i)
+			continue
+		}
+		fmt.Fprintf(&b, "nguoi%03d@example.vn,Người đọc số %d\n", i, i)
+	}
+	file := b.String()
+	if len(file) < 3*4096 {
+		t.Fatalf("the file is %d bytes: want several buffers", len(file))
+	}
+	type step struct{ done, total int }
+	var steps []step
+	r := &seekCounter{Reader: strings.NewReader(file)}
+	sum, err := e.subs.ImportCSV(ctx, r, ImportOptions{Progress: func(done, total int) { steps = append(steps, step{done, total}) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.read != len(file) || r.rewinds != 0 {
+		t.Errorf("read %d bytes of %d, rewound %d times: want one pass", r.read, len(file), r.rewinds)
+	}
+	if sum.Rows != rows || sum.Created != rows-4 || len(sum.Failed) != 4 {
+		t.Fatalf("summary %+v", sum)
+	}
+	for i, f := range sum.Failed {
+		if want := 100*i + 50 + 2; f.Line != want {
+			t.Errorf("failure %d on line %d, want %d", i, f.Line, want)
+		}
+	}
+	if len(steps) != rows {
+		t.Fatalf("%d progress steps for %d rows", len(steps), rows)
+	}
+	for i, s := range steps {
+		if s.total != len(file) || s.done > s.total || i > 0 && s.done <= steps[i-1].done {
+			t.Fatalf("progress step %d: %d/%d after %v", i, s.done, s.total, steps[max(i-1, 0)])
+		}
+	}
+	if last := steps[len(steps)-1]; last.done != len(file) {
+		t.Errorf("progress ends at %d/%d", last.done, last.total)
+	}
+
+	// Not a Seeker: a second pass could not happen.
+	steps = nil
+	small := "email\nmoi@example.vn\n"
+	sum, err = e.subs.ImportCSV(ctx, struct{ io.Reader }{strings.NewReader(small)},
+		ImportOptions{Progress: func(done, total int) { steps = append(steps, step{done, total}) }})
+	if err != nil || sum.Created != 1 {
+		t.Fatalf("import from a reader that cannot seek: %+v, %v", sum, err)
+	}
+	if len(steps) != 1 || steps[0] != (step{len(small), 0}) {
+		t.Errorf("progress of a file of unknown size: %v", steps)
 	}
 }
 

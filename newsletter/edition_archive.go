@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/bantin/bantin/article"
 	"github.com/bantin/bantin/store"
 )
 
@@ -12,6 +13,9 @@ type ArchiveStore interface {
 	ArticleSource
 	Editions(ctx context.Context, q store.EditionQuery) ([]*store.Edition, error)
 	EditionByID(ctx context.Context, id int64) (*store.Edition, error)
+	// EditionArticles returns the articles of each edition's window, as
+	// the function EditionArticles does for one edition, in one query.
+	EditionArticles(ctx context.Context, eds []*store.Edition, limit int) ([][]*article.Article, error)
 }
 
 // Archive is the public record of the editions sent: what /editions,
@@ -59,6 +63,27 @@ func (a *Archive) EditionPage(ctx context.Context, id int64, lang string) (*Edit
 		return nil, err
 	}
 	return &EditionPage{Edition: e, Sections: a.render.sections(arts, lang), Count: len(arts)}, nil
+}
+
+// RecentEditionPages returns the web views of up to limit public
+// editions, newest first: what the editions feed shows. It reads the
+// editions in one query and the articles of all of them in another, rather
+// than one EditionPage each, so a feed request costs two queries whatever
+// limit is.
+func (a *Archive) RecentEditionPages(ctx context.Context, limit int, lang string) ([]*EditionPage, error) {
+	eds, err := a.RecentEditions(ctx, limit, 0)
+	if err != nil || len(eds) == 0 {
+		return nil, err
+	}
+	arts, err := a.db.EditionArticles(ctx, eds, a.render.o.MaxArticles)
+	if err != nil {
+		return nil, err
+	}
+	pages := make([]*EditionPage, len(eds))
+	for i, e := range eds {
+		pages[i] = &EditionPage{Edition: e, Sections: a.render.sections(arts[i], lang), Count: len(arts[i])}
+	}
+	return pages, nil
 }
 
 // Location is the zone editions are dated in.

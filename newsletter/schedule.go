@@ -5,11 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 	"time"
 
-	"github.com/bantin/bantin/store"
 	"github.com/robfig/cron/v3"
+
+	"github.com/bantin/bantin/internal/cronspec"
+	"github.com/bantin/bantin/store"
 )
 
 // Schedule is when one cadence's editions are cut.
@@ -22,21 +23,13 @@ type Schedule struct {
 
 // ParseSchedule parses spec, a cron spec (minute hour day-of-month month
 // day-of-week, or a descriptor such as @daily), whose times are in loc
-// unless the spec names its own zone (CRON_TZ=). Some malformed specs make
-// the parser panic; that is recovered and reported, like every error, with
-// the configuration key the spec came from.
-func ParseSchedule(key, spec string, loc *time.Location) (s cron.Schedule, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			s, err = nil, fmt.Errorf("%s: invalid cron spec %q (the parser failed: %v)", key, spec, r)
-		}
-	}()
-	if strings.TrimSpace(spec) == "" {
-		return nil, fmt.Errorf("%s: empty cron spec", key)
-	}
-	parsed, err := cron.ParseStandard(spec)
+// unless the spec names its own zone (CRON_TZ=). It accepts what the
+// configuration check does (internal/cronspec); its errors name the
+// configuration key the spec came from.
+func ParseSchedule(key, spec string, loc *time.Location) (cron.Schedule, error) {
+	parsed, err := cronspec.Parse(spec)
 	if err != nil {
-		return nil, fmt.Errorf("%s: invalid cron spec %q: %v", key, spec, err)
+		return nil, fmt.Errorf("%s: %w", key, err)
 	}
 	return inZone{parsed, loc}, nil
 }

@@ -30,11 +30,17 @@ func newSubEnv(t *testing.T, opts ...func(*SubscriptionOptions)) *subEnv {
 	t.Helper()
 	clock := testutil.NewClock(time.Date(2026, 11, 26, 2, 0, 0, 0, time.UTC))
 	db := storetest.OpenSQLite(t, store.WithClock(clock.Now))
+	return newSubEnvOn(t, db, clock, filepath.Join(t.TempDir(), "mail"), opts...)
+}
+
+// newSubEnvOn is newSubEnv over db, on clock, delivering into the Maildir
+// dir: two of them on one database are two instances of bantin.
+func newSubEnvOn(t *testing.T, db *store.DB, clock *testutil.Clock, dir string, opts ...func(*SubscriptionOptions)) *subEnv {
+	t.Helper()
 	signer, err := token.New(bytes.Repeat([]byte("khoá-bí-mật-thử "), 3), clock.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := filepath.Join(t.TempDir(), "mail")
 	m, err := mailer.New(mailer.Options{Transport: mailer.TransportMaildir, Maildir: dir,
 		From: mailer.Address{Name: "Bản tin Phường", Email: "tin@example.vn"}, Now: clock.Now})
 	if err != nil {

@@ -157,9 +157,10 @@ func (s *Subscriptions) Data(ctx context.Context, id int64) (*SubscriberData, er
 	return d, nil
 }
 
-// Erase deletes subscriber id and their consent record. The only trace
-// left is in the rate limits: keyed hashes of the address that expire
-// within 24 hours.
+// Erase deletes subscriber id, their consent record and their delivery
+// history (store.EraseSubscriber). The only trace left is in the subscribe
+// limits: a counter under a keyed hash of the address, whose window ends
+// within 24 hours and whose row the hourly purge then deletes.
 func (s *Subscriptions) Erase(ctx context.Context, id int64) error {
 	if err := s.db.EraseSubscriber(ctx, id); err != nil {
 		return err

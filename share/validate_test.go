@@ -16,6 +16,7 @@ func TestNormalizeEmail(t *testing.T) {
 		{"an@VÍ-DỤ.VN", "an@xn--v-d-rma6749a.vn", ""},
 		{"ivan@почта.рф", "ivan@xn--80a1acny.xn--p1ai", ""},
 		{"a@ｅｘａｍｐｌｅ．ｃｏｍ", "a@example.com", ""},
+		{"taro@東京.jp", "taro@xn--1lqs71d.jp", ""},
 		{"", "", errRequired},
 		{"   ", "", errRequired},
 		{"ha@example.com\r\nBcc: x@evil.example", "", errControl},
@@ -28,6 +29,7 @@ func TestNormalizeEmail(t *testing.T) {
 		{"hà@example.com", "", errEmailInvalid},
 		{"ha@[192.0.2.1]", "", errEmailInvalid},
 		{"ha@", "", errEmailInvalid},
+		{"ha@localhost", "", errEmailInvalid}, // no dot: the subscribe form refuses it too
 		{"@example.com", "", errEmailInvalid},
 		{"ha@exa mple.com", "", errEmailInvalid},
 		{strings.Repeat("a", 250) + "@example.com", "", errEmailInvalid},
@@ -43,22 +45,6 @@ func TestNormalizeEmail(t *testing.T) {
 		got, err := NormalizeEmail(tt.in)
 		if got != tt.want || err != tt.err {
 			t.Errorf("NormalizeEmail(%q) = %q, %q; want %q, %q", tt.in, got, err, tt.want, tt.err)
-		}
-	}
-}
-
-func TestMixedScript(t *testing.T) {
-	tests := []struct {
-		label string
-		mixed bool
-	}{
-		{"example", false}, {"ví-dụ", false}, {"почта", false}, {"東京", false},
-		{"ひらがな漢字", false}, {"한국어漢字", false}, {"abc123", false}, {"123", false},
-		{"exаmple", true}, {"pаypal", true}, {"gοogle", true}, {"ひらがな한국", true}, {"abc東京", true},
-	}
-	for _, tt := range tests {
-		if got := mixedScript(tt.label); got != tt.mixed {
-			t.Errorf("mixedScript(%q) = %v, want %v", tt.label, got, tt.mixed)
 		}
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/bantin/bantin/article"
+	"github.com/bantin/bantin/internal/htmlurl"
 	"github.com/mmcdole/gofeed"
 	xhtml "golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
@@ -103,7 +104,7 @@ func itemToArticle(p *article.Parser, in itemInput) (*article.Article, error) {
 	}
 
 	a.Lead, a.BodyHTML = leadAndBody(it)
-	a.BodyHTML = resolveURLs(p.SanitizeHTML(a.BodyHTML), base)
+	a.BodyHTML = htmlurl.ResolveAll(base, p.SanitizeHTML(a.BodyHTML))
 	a.Images = itemImages(it, base)
 
 	a.PublishedAt = itemDate(it)
@@ -187,63 +188,11 @@ func webURL(u *url.URL) bool {
 // https URL, else "": an item link is published as a link, and a
 // "javascript:" one would run in readers' browsers.
 func webLink(base *url.URL, ref string) string {
-	u, err := url.Parse(resolve(base, ref))
+	u, err := url.Parse(htmlurl.Resolve(base, ref))
 	if err != nil || !webURL(u) {
 		return ""
 	}
 	return u.String()
-}
-
-// resolve returns ref made absolute against base. Only http and https
-// bases are used: resolving against anything else could build a URL the
-// sanitizer never saw.
-func resolve(base *url.URL, ref string) string {
-	if ref == "" || base == nil || (base.Scheme != "http" && base.Scheme != "https") {
-		return ref
-	}
-	u, err := url.Parse(ref)
-	if err != nil || u.IsAbs() {
-		return ref
-	}
-	return base.ResolveReference(u).String()
-}
-
-// resolveURLs makes href and src attributes in sanitized HTML absolute.
-// Tags without a relative URL are copied byte for byte.
-func resolveURLs(s string, base *url.URL) string {
-	if base == nil || !strings.Contains(s, "=") {
-		return s
-	}
-	z := xhtml.NewTokenizer(strings.NewReader(s))
-	var b strings.Builder
-	b.Grow(len(s) + 64)
-	for {
-		tt := z.Next()
-		if tt == xhtml.ErrorToken {
-			return b.String()
-		}
-		raw := z.Raw()
-		if tt != xhtml.StartTagToken && tt != xhtml.SelfClosingTagToken {
-			b.Write(raw)
-			continue
-		}
-		tok := z.Token()
-		changed := false
-		for i, at := range tok.Attr {
-			if at.Namespace != "" || (at.Key != "href" && at.Key != "src") {
-				continue
-			}
-			if r := resolve(base, at.Val); r != at.Val {
-				tok.Attr[i].Val = r
-				changed = true
-			}
-		}
-		if changed {
-			b.WriteString(tok.String())
-		} else {
-			b.Write(raw)
-		}
-	}
 }
 
 // textToHTML turns content that has no markup at all (JSON Feed's

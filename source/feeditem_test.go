@@ -105,6 +105,37 @@ func TestItemToArticleRefusesUnsafeURLs(t *testing.T) {
 	}
 }
 
+// TestItemToArticleResolvesURLs: every URL the sanitizer keeps is made
+// absolute against the item's link, in ASCII (see htmlurl.ResolveAll).
+func TestItemToArticleResolvesURLs(t *testing.T) {
+	tests := []struct {
+		name, link, content, want string
+	}{
+		{"link and image", "https://tin.example.vn/tin/1",
+			`<a href="2">x</a><img src="/anh/a.jpg">`,
+			`<a href="https://tin.example.vn/tin/2" rel="nofollow noopener">x</a><img src="https://tin.example.vn/anh/a.jpg">`},
+		{"quotation source", "https://tin.example.vn/tin/1",
+			`<blockquote cite="nguon">Trích</blockquote>`,
+			`<blockquote cite="https://tin.example.vn/tin/nguon">Trích</blockquote>`},
+		{"IDN host", "https://bản-tin.vn/tin/1",
+			`<a href="2">x</a>`,
+			`<a href="https://xn--bn-tin-bd8b.vn/tin/2" rel="nofollow noopener">x</a>`},
+		{"absolute URLs kept", "https://tin.example.vn/tin/1",
+			`<a href="https://khac.example/x">x</a>`,
+			`<a href="https://khac.example/x" rel="nofollow noopener">x</a>`},
+	}
+	for _, tt := range tests {
+		it := &gofeed.Item{Title: "Tiêu đề", Description: "Sapo.", Content: tt.content, Link: tt.link}
+		a, err := itemToArticle(newParser(), itemInput{feedURL: "https://tin.example.vn/rss", feed: &gofeed.Feed{}, item: it, published: day})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.BodyHTML != tt.want {
+			t.Errorf("%s:\n got %s\nwant %s", tt.name, a.BodyHTML, tt.want)
+		}
+	}
+}
+
 func FuzzFeedItemToArticle(f *testing.F) {
 	f.Add("Tiêu đề <b>đậm</b>", "<p>Sapo.</p>", `<p>Nội dung <script>x()</script><a href="/a">liên kết</a></p>`, "https://a.example.vn/tin/1")
 	f.Add("", "", "", "")

@@ -7,20 +7,16 @@ import (
 	"time"
 
 	"github.com/robfig/cron/v3"
+
+	"github.com/bantin/bantin/internal/cronspec"
 )
 
-// parseSchedule parses a standard five-field cron spec (or a descriptor such
-// as "@hourly"). robfig/cron panics on some malformed specs ("TZ=x"), so
-// the panic is turned into an error that names the spec.
-func parseSchedule(spec string) (sched cron.Schedule, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			sched, err = nil, fmt.Errorf("source: bad feed schedule %q: %v", spec, r)
-		}
-	}()
-	sched, err = cron.ParseStandard(spec)
+// parseSchedule parses the feed schedule (sources.schedule) as the
+// configuration check does.
+func parseSchedule(spec string) (cron.Schedule, error) {
+	sched, err := cronspec.Parse(spec)
 	if err != nil {
-		return nil, fmt.Errorf("source: bad feed schedule %q: %w", spec, err)
+		return nil, fmt.Errorf("source: feed schedule: %w", err)
 	}
 	return sched, nil
 }

@@ -3,15 +3,19 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
-	"github.com/bantin/bantin/internal/redact"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver, pure Go
+
+	"github.com/bantin/bantin/internal/redact"
 )
 
 // DB is the store over one database. It implements every interface of this
@@ -85,14 +89,15 @@ func (db *DB) holdConns(n int) {
 	db.applyPoolLimits()
 }
 
-// Open connects to the database named by rawURL: "sqlite://./bantin.db",
-// "sqlite:///var/lib/bantin/bantin.db" or a plain path ending in ".db" for
-// SQLite; "postgres://user:password@host/db" (or postgresql://) for
-// PostgreSQL, which several instances can share. It does not migrate; call
-// Migrate.
+// Open connects to the database named by rawURL, in one of the forms
+// [ParseURL] accepts. It does not migrate; call Migrate.
 func Open(ctx context.Context, rawURL string, opts ...Option) (*DB, error) {
-	if strings.HasPrefix(rawURL, "postgres://") || strings.HasPrefix(rawURL, "postgresql://") {
-		sqlDB, err := openPostgres(ctx, rawURL)
+	u, err := parseURL(rawURL)
+	if err != nil {
+		return nil, err
+	}
+	if u.driver == DriverPostgres {
+		sqlDB, err := openPostgres(ctx, u.dsn)
 		if err != nil {
 			return nil, err
 		}
@@ -103,24 +108,14 @@ func Open(ctx context.Context, rawURL string, opts ...Option) (*DB, error) {
 		db.applyPoolLimits()
 		return db, nil
 	}
-	path, err := SQLitePath(rawURL)
-	if err != nil {
-		return nil, err
-	}
-	if dir := filepath.Dir(path); dir != "." {
+	if dir := filepath.Dir(u.path); dir != "." {
 		if err := os.MkdirAll(dir, 0o750); err != nil {
-			return nil, fmt.Errorf("store: create directory for %s: %w", path, err)
+			return nil, fmt.Errorf("store: create directory for %s: %w", u.path, err)
 		}
 	}
-	// WAL lets readers (feeds, pages) run beside the one writer; the busy
-	// timeout makes a second writer wait instead of failing at once;
-	// immediate transactions take the write lock up front so that a read
-	// inside a write transaction cannot deadlock against another writer.
-	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)" +
-		"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
-	sqlDB, err := sql.Open("sqlite", dsn)
+	sqlDB, err := sql.Open(u.driver, u.dsn)
 	if err != nil {
-		return nil, fmt.Errorf("store: open %s: %w", path, err)
+		return nil, fmt.Errorf("store: open %s: %w", u.path, err)
 	}
 	db := &DB{sql: sqlDB, dialect: sqliteDialect{}, now: time.Now}
 	for _, o := range opts {
@@ -129,31 +124,134 @@ func Open(ctx context.Context, rawURL string, opts ...Option) (*DB, error) {
 	db.applyPoolLimits()
 	if err := sqlDB.PingContext(ctx); err != nil {
 		sqlDB.Close()
-		return nil, fmt.Errorf("store: open %s: %w", path, err)
+		return nil, fmt.Errorf("store: open %s: %w", u.path, err)
 	}
 	return db, nil
 }
 
-// SQLitePath returns the file path named by a SQLite database URL.
+// The database/sql drivers ParseURL names.
+const (
+	DriverSQLite   = "sqlite" // modernc.org/sqlite
+	DriverPostgres = "pgx"    // github.com/jackc/pgx/v5/stdlib
+)
+
+// urlForms lists the database.url forms, for messages.
+const urlForms = "sqlite://PATH, sqlite:PATH, a bare PATH ending in .db, .sqlite or .sqlite3, " +
+	"or postgres://USER:PASSWORD@HOST/DB (or postgresql://)"
+
+// URLError is a database.url that Open cannot use.
+type URLError struct {
+	// URL is the URL as given, its password redacted.
+	URL string
+	// Reason says what is wrong and what would be right; it does not
+	// repeat the URL.
+	Reason string
+}
+
+func (e *URLError) Error() string {
+	return fmt.Sprintf("store: database.url %q: %s", e.URL, e.Reason)
+}
+
+// ParseURL checks rawURL as Open reads it, without opening anything, and
+// returns the database/sql driver ([DriverSQLite] or [DriverPostgres]) and
+// data source name Open would use. Configuration checks call it so that
+// they accept exactly what Open does. The forms are:
+//
+//   - sqlite://PATH or sqlite:PATH, such as sqlite://./bantin.db or
+//     sqlite:///var/lib/bantin/bantin.db; a ?query is ignored, since the
+//     store sets the pragmas it depends on itself;
+//   - a bare PATH ending in .db, .sqlite or .sqlite3 (in any case) with no
+//     colon in it, such as ./bantin.db: a colon would be a scheme, and
+//     mysql://host/x.db is not a file;
+//   - postgres://USER:PASSWORD@HOST/DB or postgresql://..., as pgx parses
+//     it (PG* environment variables and any TLS files it names included),
+//     for PostgreSQL, which several instances can share.
+//
+// Schemes are lower case. The error is a [*URLError].
+func ParseURL(rawURL string) (driver, dsn string, err error) {
+	u, err := parseURL(rawURL)
+	return u.driver, u.dsn, err
+}
+
+// SQLitePath returns the file path named by a SQLite database URL in one
+// of the forms ParseURL accepts.
 func SQLitePath(rawURL string) (string, error) {
+	if isPostgresURL(rawURL) {
+		return "", &URLError{URL: redact.URL(rawURL), Reason: "is PostgreSQL, not SQLite"}
+	}
+	return sqliteFilePath(rawURL)
+}
+
+// dbURL is a database.url as Open uses it.
+type dbURL struct {
+	driver, dsn string
+	path        string // the SQLite file
+}
+
+func parseURL(rawURL string) (dbURL, error) {
+	if isPostgresURL(rawURL) {
+		// pgx is what will read it: any other parser could disagree.
+		if _, err := pgconn.ParseConfig(rawURL); err != nil {
+			return dbURL{}, &URLError{URL: redact.URL(rawURL),
+				Reason: "not a valid PostgreSQL URL: " + postgresReason(err) + "; want postgres://USER:PASSWORD@HOST/DB"}
+		}
+		return dbURL{driver: DriverPostgres, dsn: rawURL}, nil
+	}
+	path, err := sqliteFilePath(rawURL)
+	if err != nil {
+		return dbURL{}, err
+	}
+	// WAL lets readers (feeds, pages) run beside the one writer; the busy
+	// timeout makes a second writer wait instead of failing at once;
+	// immediate transactions take the write lock up front so that a read
+	// inside a write transaction cannot deadlock against another writer.
+	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)" +
+		"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+	return dbURL{driver: DriverSQLite, dsn: dsn, path: path}, nil
+}
+
+func isPostgresURL(s string) bool {
+	return strings.HasPrefix(s, "postgres://") || strings.HasPrefix(s, "postgresql://")
+}
+
+// sqliteFilePath returns the file a SQLite form of database.url names.
+func sqliteFilePath(rawURL string) (string, error) {
+	path, ok := strings.CutPrefix(rawURL, "sqlite://")
+	if !ok {
+		path, ok = strings.CutPrefix(rawURL, "sqlite:")
+	}
+	if ok {
+		path, _, _ = strings.Cut(path, "?")
+		if strings.TrimSpace(path) == "" {
+			return "", &URLError{URL: redact.URL(rawURL), Reason: "has no SQLite file path; want sqlite://PATH, such as sqlite://./bantin.db"}
+		}
+		return path, nil
+	}
+	lower := strings.ToLower(rawURL)
 	switch {
-	case strings.HasPrefix(rawURL, "sqlite://"):
-		rawURL = strings.TrimPrefix(rawURL, "sqlite://")
-	case strings.HasPrefix(rawURL, "sqlite:"):
-		rawURL = strings.TrimPrefix(rawURL, "sqlite:")
-	case strings.HasPrefix(rawURL, "postgres://"), strings.HasPrefix(rawURL, "postgresql://"):
-		return "", fmt.Errorf("store: database.url %q is PostgreSQL, not SQLite", redact.URL(rawURL))
-	case strings.HasSuffix(rawURL, ".db"):
-	default:
-		return "", fmt.Errorf("store: database.url %q: want sqlite://PATH", redact.URL(rawURL))
+	case rawURL == "":
+		return "", &URLError{Reason: "required; want " + urlForms}
+	case !strings.Contains(rawURL, ":") &&
+		(strings.HasSuffix(lower, ".db") || strings.HasSuffix(lower, ".sqlite") || strings.HasSuffix(lower, ".sqlite3")):
+		return rawURL, nil
 	}
-	if i := strings.IndexByte(rawURL, '?'); i >= 0 {
-		rawURL = rawURL[:i]
+	return "", &URLError{URL: redact.URL(rawURL), Reason: "want " + urlForms}
+}
+
+// postgresReason returns why pgx could not parse a URL, without the URL:
+// it may hold a password, and the error names it once already.
+func postgresReason(err error) string {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err.Error()
 	}
-	if rawURL == "" {
-		return "", fmt.Errorf("store: database.url names no file")
+	msg := err.Error()
+	if rest, ok := strings.CutPrefix(msg, "cannot parse `"); ok {
+		if _, reason, ok := strings.Cut(rest, "`: "); ok {
+			return reason
+		}
 	}
-	return rawURL, nil
+	return msg
 }
 
 // Close closes the database.

@@ -12,9 +12,12 @@ import (
 // database, so every instance on it shares the limit; subject should be a
 // keyed hash, never an address.
 //
-// Only allowed events are stored, so a flood of refused ones costs no
-// space: a subject holds at most limit rows, each deleted once it leaves
-// its window.
+// The window slides: at most limit events in any span of window, however
+// they fall, which a counter reset at fixed times cannot promise (limit at
+// the end of one period and limit at the start of the next). Only allowed
+// events are stored, so a flood of refused ones costs no space: a subject
+// holds at most limit rows, deleted once they leave the window when the
+// subject is next counted or by PurgeShareState.
 func (db *DB) TakeRate(ctx context.Context, bucket, subject string, limit int, window time.Duration) (bool, error) {
 	if limit < 1 {
 		return true, nil
@@ -32,7 +35,10 @@ func (db *DB) TakeRate(ctx context.Context, bucket, subject string, limit int, w
 			return false, fmt.Errorf("store: rate %s: %w", bucket, err)
 		}
 	}
-	if _, err := tx.ExecContext(ctx, db.dialect.rebind("DELETE FROM rate_events WHERE expires_at <= ?"), micros(now)); err != nil {
+	// Only this subject's expired rows: the rest are PurgeShareState's work, off
+	// the path of a form post.
+	if _, err := tx.ExecContext(ctx, db.dialect.rebind(
+		"DELETE FROM rate_events WHERE bucket = ? AND subject = ? AND expires_at <= ?"), bucket, subject, micros(now)); err != nil {
 		return false, fmt.Errorf("store: rate %s: %w", bucket, err)
 	}
 	var n int

@@ -222,19 +222,44 @@ func (db *DB) Consents(ctx context.Context, subscriberID int64) ([]Consent, erro
 	return out, nil
 }
 
-// EraseSubscriber deletes a subscriber and their consent record: after it,
-// nothing in this store names them. It returns ErrNotFound when there is
-// no such subscriber.
+// EraseSubscriber deletes a subscriber with everything that names them,
+// in one transaction: their consent record and their delivery history.
+// After it, no row in this store holds their address or their id. It
+// returns ErrNotFound when there is no such subscriber.
+//
+// Which editions a person was sent, and what became of each, is data about
+// them, so it goes too; what is left of an edition is aggregate. Its
+// Recipients, counted when it was planned, still counts them, while
+// EditionDeliveryCounts (bantin digest status) counts the rows that remain
+// and so shows one delivery fewer for every edition they were in.
 func (db *DB) EraseSubscriber(ctx context.Context, id int64) error {
 	tx, err := db.sql.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("store: erase subscriber %d: %w", id, err)
 	}
 	defer tx.Rollback()
+	if db.dialect.name() == "postgres" {
+		// A planner whose INSERT ... SELECT read the subscriber before this
+		// transaction commits could add a delivery that the DELETE below
+		// does not see. The lock waits for the delivery writers in flight
+		// and holds new ones back until the erasure commits; erasures are
+		// rare and short. It is taken first, before any row lock, so that it
+		// cannot deadlock with a recorder waiting for this subscriber's row.
+		// SQLite's immediate transactions already serialize every writer.
+		if _, err := tx.ExecContext(ctx, "LOCK TABLE deliveries IN SHARE ROW EXCLUSIVE MODE"); err != nil {
+			return fmt.Errorf("store: erase subscriber %d: %w", id, err)
+		}
+	}
 	// Deleted explicitly, not left to ON DELETE CASCADE, which SQLite
-	// honours only with foreign keys switched on.
-	if _, err := tx.ExecContext(ctx, db.dialect.rebind("DELETE FROM consents WHERE subscriber_id = ?"), id); err != nil {
-		return fmt.Errorf("store: erase subscriber %d: %w", id, err)
+	// honours only with foreign keys switched on; deliveries has no
+	// foreign key at all.
+	for _, q := range []string{
+		"DELETE FROM deliveries WHERE subscriber_id = ?",
+		"DELETE FROM consents WHERE subscriber_id = ?",
+	} {
+		if _, err := tx.ExecContext(ctx, db.dialect.rebind(q), id); err != nil {
+			return fmt.Errorf("store: erase subscriber %d: %w", id, err)
+		}
 	}
 	res, err := tx.ExecContext(ctx, db.dialect.rebind("DELETE FROM subscribers WHERE id = ?"), id)
 	if err != nil {

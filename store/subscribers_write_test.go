@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"github.com/bantin/bantin/internal/testutil"
+	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -90,28 +93,142 @@ func TestChangeSubscriberChecksStatusAndRecordsConsent(t *testing.T) {
 func TestEraseSubscriberLeavesNothing(t *testing.T) {
 	eachBackend(t, func(t *testing.T, openTestDB opener) {
 		ctx := context.Background()
-		db := openTestDB(t)
-		sub, _, err := db.CreateSubscriber(ctx, newSub("xoa@example.vn", StatusActive), Consent{Action: ConsentAdd})
+		db := openTestDB(t, WithClock(func() time.Time { return copyNow }))
+		fx := fillEveryTable(t, db)
+		// The fixture's fourth reader: active, queued in the edition, and
+		// named nowhere else (the first two also sent feedback, which is
+		// not the newsletter's to erase).
+		email := fx.emails[3]
+		sub, err := db.SubscriberByEmail(ctx, email)
 		if err != nil {
 			t.Fatal(err)
 		}
-		other, _, _ := db.CreateSubscriber(ctx, newSub("giu@example.vn", StatusActive), Consent{Action: ConsentAdd})
+		other, err := db.SubscriberByEmail(ctx, fx.emails[4])
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The scan must see the subscriber where they are, or finding
+		// nothing afterwards would prove nothing.
+		before := traces(t, db, sub.ID, email, sub.Name)
+		for _, want := range []string{"subscribers.email", "subscribers.name", "subscribers.id", "consents.subscriber_id", "deliveries.subscriber_id"} {
+			if !slices.Contains(before, want) {
+				t.Fatalf("before the erasure the scan finds %v, not %s", before, want)
+			}
+		}
+		edition, _ := db.EditionByID(ctx, fx.edition)
+		counts, _ := db.EditionDeliveryCounts(ctx, fx.edition)
+
 		if err := db.EraseSubscriber(ctx, sub.ID); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := db.SubscriberByEmail(ctx, "xoa@example.vn"); !errors.Is(err, ErrNotFound) {
+		if left := traces(t, db, sub.ID, email, sub.Name); len(left) > 0 {
+			t.Errorf("the erased subscriber is still in %v", left)
+		}
+		if _, err := db.SubscriberByEmail(ctx, email); !errors.Is(err, ErrNotFound) {
 			t.Errorf("erased subscriber still found: %v", err)
 		}
-		var n int
-		db.sql.QueryRow(db.dialect.rebind("SELECT COUNT(*) FROM consents WHERE subscriber_id = ?"), sub.ID).Scan(&n)
-		if n != 0 {
-			t.Errorf("%d consent rows left", n)
+		if left := traces(t, db, other.ID, other.Email, other.Name); !slices.Contains(left, "deliveries.subscriber_id") ||
+			!slices.Contains(left, "consents.subscriber_id") {
+			t.Errorf("another subscriber's rows went too; left: %v", left)
 		}
-		if cs, _ := db.Consents(ctx, other.ID); len(cs) != 1 {
-			t.Errorf("another subscriber's consents touched: %v", cs)
+		// The edition keeps its planned count; the per-status counts are
+		// of the rows that remain.
+		if e, _ := db.EditionByID(ctx, fx.edition); e.Recipients != edition.Recipients {
+			t.Errorf("edition recipients %d after the erasure, want %d", e.Recipients, edition.Recipients)
+		}
+		if c, _ := db.EditionDeliveryCounts(ctx, fx.edition); c.Total() != counts.Total()-1 {
+			t.Errorf("edition deliveries %v after the erasure, want one fewer than %v", c, counts)
 		}
 		if err := db.EraseSubscriber(ctx, sub.ID); !errors.Is(err, ErrNotFound) {
 			t.Errorf("erasing twice: %v", err)
+		}
+	})
+}
+
+// traces returns, as table.column, every column of every table in db's
+// schema that holds one of texts, or id in a subscriber id column: read
+// from the schema, so that a table a future migration adds is searched too.
+func traces(t *testing.T, db *DB, id int64, texts ...string) []string {
+	t.Helper()
+	ctx := context.Background()
+	tables, err := listTables(ctx, db.sql, db.dialect)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, table := range tables {
+		cols, err := tableColumns(ctx, db.sql, db.dialect, table)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range cols {
+			var where []string
+			var args []any
+			switch {
+			case c.kind == kindText:
+				for _, s := range texts {
+					where, args = append(where, c.name+" LIKE ?"), append(args, "%"+s+"%")
+				}
+			case c.kind == kindInt && (strings.Contains(c.name, "subscriber_id") || table == "subscribers" && c.name == "id"):
+				where, args = append(where, c.name+" = ?"), append(args, id)
+			}
+			if len(where) == 0 {
+				continue
+			}
+			var n int
+			q := "SELECT COUNT(*) FROM " + table + " WHERE " + strings.Join(where, " OR ")
+			if err := db.sql.QueryRowContext(ctx, db.dialect.rebind(q), args...).Scan(&n); err != nil {
+				t.Fatalf("%s: %v", q, err)
+			}
+			if n > 0 {
+				out = append(out, table+"."+c.name)
+			}
+		}
+	}
+	return out
+}
+
+// TestEraseSubscriberWhilePlanning: subscribers erased while an edition
+// queues its deliveries leave no delivery behind, whichever of the two
+// commits first.
+func TestEraseSubscriberWhilePlanning(t *testing.T) {
+	eachBackend(t, func(t *testing.T, openTestDB opener) {
+		ctx := context.Background()
+		db := openTestDB(t)
+		var ids []int64
+		for i := range 150 {
+			ids = append(ids, insertSubscriber(t, db, fmt.Sprintf("doc-gia%d@example.vn", i), StatusActive, CadenceDaily))
+		}
+		e := newEdition(t, db, CadenceDaily, time.Date(2026, 11, 30, 6, 0, 0, 0, time.UTC))
+		var wg sync.WaitGroup
+		wg.Go(func() {
+			for {
+				_, done, err := db.PlanDeliveries(ctx, e, 3)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if done {
+					return
+				}
+			}
+		})
+		wg.Go(func() {
+			for i := 0; i < len(ids); i += 3 {
+				if err := db.EraseSubscriber(ctx, ids[i]); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+		wg.Wait()
+		var orphans int
+		if err := db.sql.QueryRowContext(ctx, `SELECT COUNT(*) FROM deliveries d
+WHERE NOT EXISTS (SELECT 1 FROM subscribers s WHERE s.id = d.subscriber_id)`).Scan(&orphans); err != nil {
+			t.Fatal(err)
+		}
+		if orphans > 0 {
+			t.Errorf("%d deliveries of erased subscribers left", orphans)
 		}
 	})
 }
@@ -181,68 +298,65 @@ func TestListSubscribersPagesAndFilters(t *testing.T) {
 	})
 }
 
-func TestTakeRateSlidingWindow(t *testing.T) {
-	eachBackend(t, func(t *testing.T, openTestDB opener) {
-		ctx := context.Background()
-		c := testutil.NewClock(time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC))
-		db := openTestDB(t, WithClock(c.Now))
-		take := func(subject string) bool {
-			t.Helper()
-			ok, err := db.TakeRate(ctx, "confirm", subject, 3, 24*time.Hour)
+// TestMigrationDropsDeliveriesOfEarlierErasures: migration 7 deletes the
+// deliveries that erasures before it left behind, and no one else's.
+func TestMigrationDropsDeliveriesOfEarlierErasures(t *testing.T) {
+	backends := []struct {
+		name string
+		open func(*testing.T) *DB
+	}{
+		{"sqlite", func(t *testing.T) *DB { return openSQLiteFile(t, filepath.Join(t.TempDir(), "bantin.db")) }},
+		{"postgres", openPostgresUnmigrated},
+	}
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) {
+			ctx := context.Background()
+			db := b.open(t)
+			all, err := db.Migrations()
 			if err != nil {
 				t.Fatal(err)
 			}
-			return ok
-		}
-		for i := range 3 {
-			if !take("h1") {
-				t.Fatalf("event %d refused", i+1)
+			i := slices.IndexFunc(all, func(m Migration) bool { return m.Version == 7 })
+			if err := db.ensureMigrationTable(ctx); err != nil {
+				t.Fatal(err)
 			}
-			c.Advance(time.Hour)
-		}
-		if take("h1") {
-			t.Fatal("4th event in 24h allowed")
-		}
-		if !take("h2") {
-			t.Fatal("another subject shares the limit")
-		}
-		c.Advance(21*time.Hour + 30*time.Minute) // only the first event has left the window
-		if !take("h1") {
-			t.Fatal("event refused after the oldest left the window")
-		}
-		if take("h1") {
-			t.Fatal("window did not slide: two events allowed")
-		}
-		if ok, err := db.TakeRate(ctx, "ip", "x", 0, time.Hour); !ok || err != nil {
-			t.Errorf("limit 0 = %v, %v; want no limit", ok, err)
-		}
-	})
-}
-
-func TestTakeRateConcurrent(t *testing.T) {
-	eachBackend(t, func(t *testing.T, openTestDB opener) {
-		ctx := context.Background()
-		db := openTestDB(t)
-		var mu sync.Mutex
-		allowed := 0
-		var wg sync.WaitGroup
-		for range 12 {
-			wg.Go(func() {
-				ok, err := db.TakeRate(ctx, "ip", "same", 3, time.Hour)
-				if err != nil {
-					t.Error(err)
-					return
+			for _, m := range all[:i] {
+				if _, err := db.applyMigration(ctx, m); err != nil {
+					t.Fatal(err)
 				}
-				if ok {
-					mu.Lock()
-					allowed++
-					mu.Unlock()
+			}
+			kept := insertSubscriber(t, db, "o-lai@example.vn", StatusActive, CadenceDaily)
+			erased := insertSubscriber(t, db, "da-xoa@example.vn", StatusActive, CadenceDaily)
+			e := newEdition(t, db, CadenceDaily, time.Date(2026, 11, 30, 6, 0, 0, 0, time.UTC))
+			if n, _, err := db.PlanDeliveries(ctx, e, 10); err != nil || n != 2 {
+				t.Fatalf("planned %d, %v", n, err)
+			}
+			// An erasure as it was before migration 7.
+			if _, err := db.sql.ExecContext(ctx, db.dialect.rebind("DELETE FROM subscribers WHERE id = ?"), erased); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.Migrate(ctx); err != nil {
+				t.Fatal(err)
+			}
+			var ids []int64
+			rows, err := db.sql.QueryContext(ctx, "SELECT subscriber_id FROM deliveries")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rows.Close()
+			for rows.Next() {
+				var id int64
+				if err := rows.Scan(&id); err != nil {
+					t.Fatal(err)
 				}
-			})
-		}
-		wg.Wait()
-		if allowed != 3 {
-			t.Errorf("%d of 12 concurrent events allowed, want 3", allowed)
-		}
-	})
+				ids = append(ids, id)
+			}
+			if err := rows.Err(); err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(ids, []int64{kept}) {
+				t.Errorf("deliveries after migration 7 are of %v, want only %d's", ids, kept)
+			}
+		})
+	}
 }

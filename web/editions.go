@@ -20,6 +20,10 @@ import (
 type EditionArchive interface {
 	RecentEditions(ctx context.Context, limit int, beforeID int64) ([]*store.Edition, error)
 	EditionPage(ctx context.Context, id int64, lang string) (*newsletter.EditionPage, error)
+	// RecentEditionPages is RecentEditions (the newest, no beforeID) with
+	// each edition's EditionPage, read in a constant number of queries:
+	// the feed shows twenty editions.
+	RecentEditionPages(ctx context.Context, limit int, lang string) ([]*newsletter.EditionPage, error)
 }
 
 // EditionOptions configures the archive of digests and the delivery
@@ -209,10 +213,13 @@ type atomSummary struct {
 	Text string `xml:",chardata"`
 }
 
+// atomEditions is how many editions the Atom feed carries.
+const atomEditions = 20
+
 func (s *Server) editionAtom(w http.ResponseWriter, r *http.Request) {
 	lang := s.o.DefaultLanguage
 	ctx := r.Context()
-	eds, err := s.o.Editions.Archive.RecentEditions(ctx, 20, 0)
+	pages, err := s.o.Editions.Archive.RecentEditionPages(ctx, atomEditions, lang)
 	if err != nil {
 		s.serverError(w, r, lang, err)
 		return
@@ -232,12 +239,8 @@ func (s *Server) editionAtom(w http.ResponseWriter, r *http.Request) {
 		Author: atomPerson{Name: s.o.SiteName},
 	}
 	var updated time.Time
-	for _, e := range eds {
-		p, err := s.o.Editions.Archive.EditionPage(ctx, e.ID, lang)
-		if err != nil {
-			s.serverError(w, r, lang, err)
-			return
-		}
+	for _, p := range pages {
+		e := p.Edition
 		var titles []string
 		for _, sec := range p.Sections {
 			for _, a := range sec.Articles {

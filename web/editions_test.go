@@ -3,12 +3,15 @@ package web
 import (
 	"context"
 	"encoding/xml"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/bantin/bantin/article"
 	"github.com/bantin/bantin/newsletter"
 	"github.com/bantin/bantin/store"
 	"github.com/bantin/bantin/templates"
@@ -125,6 +128,115 @@ func TestEditionsAtomFeed(t *testing.T) {
 	if en.ID != "http://127.0.0.1/editions/"+strconv.FormatInt(sent.ID, 10) || en.Title != sent.Subject ||
 		!strings.HasSuffix(en.Updated, "+07:00") || !strings.Contains(en.Summary, "Chợ đầu mối đổi giờ") {
 		t.Errorf("entry %+v", en)
+	}
+}
+
+// countingArchiveStore is the real store, counting the queries the
+// archive makes through it.
+type countingArchiveStore struct {
+	db      *store.DB
+	queries atomic.Int64
+}
+
+func (c *countingArchiveStore) Editions(ctx context.Context, q store.EditionQuery) ([]*store.Edition, error) {
+	c.queries.Add(1)
+	return c.db.Editions(ctx, q)
+}
+
+func (c *countingArchiveStore) EditionByID(ctx context.Context, id int64) (*store.Edition, error) {
+	c.queries.Add(1)
+	return c.db.EditionByID(ctx, id)
+}
+
+func (c *countingArchiveStore) NewsletterArticles(ctx context.Context, q store.NewsletterQuery) ([]*article.Article, error) {
+	c.queries.Add(1)
+	return c.db.NewsletterArticles(ctx, q)
+}
+
+func (c *countingArchiveStore) EditionArticles(ctx context.Context, eds []*store.Edition, limit int) ([][]*article.Article, error) {
+	c.queries.Add(1)
+	return c.db.EditionArticles(ctx, eds, limit)
+}
+
+// perEditionArchive reads the feed's editions as the handler used to: the
+// list, then each edition's page on its own.
+type perEditionArchive struct{ *newsletter.Archive }
+
+func (a perEditionArchive) RecentEditionPages(ctx context.Context, limit int, lang string) ([]*newsletter.EditionPage, error) {
+	eds, err := a.RecentEditions(ctx, limit, 0)
+	if err != nil {
+		return nil, err
+	}
+	var pages []*newsletter.EditionPage
+	for _, e := range eds {
+		p, err := a.EditionPage(ctx, e.ID, lang)
+		if err != nil {
+			return nil, err
+		}
+		pages = append(pages, p)
+	}
+	return pages, nil
+}
+
+// TestEditionsAtomFeedQueries: the feed of more editions than it shows,
+// with overlapping windows cut by MaxArticles, takes two queries, and is
+// byte for byte what reading each edition's page on its own made.
+func TestEditionsAtomFeedQueries(t *testing.T) {
+	ctx := context.Background()
+	db := newTestStore(t)
+	first := time.Date(2026, 11, 1, 6, 0, 0, 0, ict)
+	var eds []*store.Edition
+	for d := range 24 {
+		until := first.AddDate(0, 0, d)
+		for h := 1; h <= 3; h++ {
+			addArticle(t, db, fmt.Sprintf("file:tin/%d-%d.txt", d, h), fmt.Sprintf("Tin ngày %d số %d", d+1, h), "Tóm tắt.", until.Add(-time.Duration(h)*time.Hour))
+		}
+		eds = append(eds, &store.Edition{Cadence: store.CadenceDaily, Since: until.Add(-24 * time.Hour), Until: until})
+		if d%7 == 6 {
+			eds = append(eds, &store.Edition{Cadence: store.CadenceWeekly, Since: until.AddDate(0, 0, -7), Until: until,
+				Subject: fmt.Sprintf("Bản tin tuần %d", d/7+1)})
+		}
+	}
+	for _, e := range eds {
+		if err := db.CreateEdition(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+		if _, done, err := db.PlanDeliveries(ctx, e, 100); err != nil || !done {
+			t.Fatalf("plan edition %d: %v, done %v", e.ID, err, done)
+		}
+	}
+	tpl, err := templates.New(templates.Options{Location: ict})
+	if err != nil {
+		t.Fatal(err)
+	}
+	render := newsletter.NewRenderer(tpl, db, newsletter.RendererOptions{SiteName: "Bản tin Phường", SiteURL: "http://127.0.0.1",
+		Location: ict, MaxArticles: 5})
+
+	feed := func(archive func(newsletter.ArchiveStore) EditionArchive) (body string, queries int64) {
+		counter := &countingArchiveStore{db: db}
+		ts := newTestServer(t, db, nil, Options{Editions: EditionOptions{Archive: archive(counter), Location: ict}})
+		resp, body := get(t, ts.URL+"/editions/atom.xml")
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("atom: %d", resp.StatusCode)
+		}
+		return body, counter.queries.Load()
+	}
+	got, n := feed(func(db newsletter.ArchiveStore) EditionArchive { return newsletter.NewArchive(db, render) })
+	want, before := feed(func(db newsletter.ArchiveStore) EditionArchive {
+		return perEditionArchive{newsletter.NewArchive(db, render)}
+	})
+	t.Logf("queries: %d; one edition at a time: %d", n, before)
+	if n != 2 {
+		t.Errorf("the feed took %d queries, want 2 (one per edition took %d)", n, before)
+	}
+	if got != want {
+		t.Errorf("feed changed:\n%s\nwant\n%s", got, want)
+	}
+	if c := strings.Count(got, "<entry>"); c != atomEditions {
+		t.Errorf("%d entries, want %d", c, atomEditions)
+	}
+	if !strings.Contains(got, "Bản tin tuần 3") || !strings.Contains(got, "5 tin") {
+		t.Errorf("a weekly edition, cut at 5 articles, is missing:\n%s", got)
 	}
 }
 

@@ -193,7 +193,9 @@ func (h *subscribeRoutes) submit(w http.ResponseWriter, r *http.Request) {
 		h.renderForm(w, r, lang, http.StatusBadRequest, v, embed, formState{Alert: "subscribe.err.form.invalid", Focus: "submit"})
 		return
 	}
-	known, err := h.categorySlugs(r.Context())
+	// One read of the categories serves both the check of the choice and,
+	// when the request is refused, the form shown again.
+	cats, err := h.categories(r.Context())
 	if err != nil {
 		h.s.serverError(w, r, lang, err)
 		return
@@ -204,18 +206,18 @@ func (h *subscribeRoutes) submit(w http.ResponseWriter, r *http.Request) {
 	}
 	err = h.subs.Subscribe(r.Context(), newsletter.SubscribeRequest{
 		Email: v.Email, Name: v.Name, Cadence: v.Cadence, Categories: f["category"], Language: lang,
-		IP: clientIP(r, h.o.TrustedProxies), Form: form, KnownCategories: known,
+		IP: clientIP(r, h.o.TrustedProxies), Form: form, KnownCategories: slugsOf(cats),
 	})
 	var inputErrs newsletter.InputErrors
 	switch {
 	case errors.As(err, &inputErrs):
 		var st formState
 		st.setInputErrors(inputErrs)
-		h.renderForm(w, r, lang, http.StatusBadRequest, v, embed, st)
+		h.showForm(w, r, lang, http.StatusBadRequest, v, embed, st, cats)
 		return
 	case errors.Is(err, newsletter.ErrTooManyRequests):
 		w.Header().Set("Retry-After", "3600")
-		h.renderForm(w, r, lang, http.StatusTooManyRequests, v, embed, formState{Alert: "subscribe.err.too_many", Focus: "submit"})
+		h.showForm(w, r, lang, http.StatusTooManyRequests, v, embed, formState{Alert: "subscribe.err.too_many", Focus: "submit"}, cats)
 		return
 	case err != nil:
 		h.s.serverError(w, r, lang, err)
@@ -238,12 +240,19 @@ func (h *subscribeRoutes) sent(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
+// renderForm shows the subscribe form with the categories read now.
 func (h *subscribeRoutes) renderForm(w http.ResponseWriter, r *http.Request, lang string, status int, v subscribeValues, embed bool, st formState) {
 	cats, err := h.categories(r.Context())
 	if err != nil {
 		h.s.serverError(w, r, lang, err)
 		return
 	}
+	h.showForm(w, r, lang, status, v, embed, st, cats)
+}
+
+// showForm shows the subscribe form offering cats, which the caller has
+// read already.
+func (h *subscribeRoutes) showForm(w http.ResponseWriter, r *http.Request, lang string, status int, v subscribeValues, embed bool, st formState, cats []store.CategoryCount) {
 	privatePage(w)
 	h.s.render(w, r, status, "subscribe.html", templates.Page{Lang: lang, Title: h.cat.Text(lang, "subscribe.title"), Data: subscribePage{
 		formState: st, Action: "/subscribe?lang=" + lang, Token: h.subs.FormToken(), Embed: embed, Values: v,
@@ -258,18 +267,24 @@ func (h *subscribeRoutes) categories(ctx context.Context) ([]store.CategoryCount
 	return h.o.Categories.Categories(ctx)
 }
 
-// categorySlugs returns the slugs the forms offer: a subscriber may only
-// choose among them. It is never nil, so an empty list refuses all.
+// categorySlugs reads the slugs the forms offer: a subscriber may only
+// choose among them (see slugsOf).
 func (h *subscribeRoutes) categorySlugs(ctx context.Context) ([]string, error) {
 	cats, err := h.categories(ctx)
 	if err != nil {
 		return nil, err
 	}
+	return slugsOf(cats), nil
+}
+
+// slugsOf returns the slugs of cats. It is never nil, so an empty list
+// refuses all.
+func slugsOf(cats []store.CategoryCount) []string {
 	slugs := make([]string, len(cats))
 	for i, c := range cats {
 		slugs[i] = c.Slug
 	}
-	return slugs, nil
+	return slugs
 }
 
 // parseForm reads a form body of at most subscribeMaxBody bytes. On

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -128,9 +127,6 @@ func dbCopy(ctx context.Context, e *env, from, to string) int {
 // checkDatabaseURL refuses what store.Open would not understand, before
 // anything is opened.
 func checkDatabaseURL(u string) error {
-	if strings.HasPrefix(u, "postgres://") || strings.HasPrefix(u, "postgresql://") {
-		return nil
-	}
-	_, err := store.SQLitePath(u)
+	_, _, err := store.ParseURL(u)
 	return err
 }

@@ -14,8 +14,16 @@ import (
 // closed when the test ends.
 func OpenSQLite(t testing.TB, opts ...store.Option) *store.DB {
 	t.Helper()
+	return Open(t, "sqlite://"+filepath.Join(t.TempDir(), "bantin.db"), opts...)
+}
+
+// Open returns the migrated store at rawURL, closed when the test ends.
+// Opening one URL twice gives two handles on one database, as two
+// instances of bantin have.
+func Open(t testing.TB, rawURL string, opts ...store.Option) *store.DB {
+	t.Helper()
 	ctx := context.Background()
-	db, err := store.Open(ctx, "sqlite://"+filepath.Join(t.TempDir(), "bantin.db"), opts...)
+	db, err := store.Open(ctx, rawURL, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
