@@ -8,8 +8,17 @@
 #
 # Usage: bench/scale.sh [N] [CONNS]
 # Needs: postfix (smtp-sink), run as root for smtp-sink -u.
+#
+# bench/scale.sh postgres [N] [CONNS] [ROUNDS] instead runs 1, 2 and 3
+# `bantin serve` instances on one PostgreSQL (issue 6): throughput beside
+# smtp-source, and the share of CPU in the queue and database. See
+# bench/instances.sh, which it runs, for the method and the options.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if [ "${1:-}" = postgres ]; then
+	shift
+	exec bench/instances.sh "$@"
+fi
 n="${1:-1000000}"
 conns="${2:-4}"
 mix="${MIX:-0.3}"

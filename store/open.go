@@ -70,6 +70,17 @@ func (db *DB) applyPoolLimits() {
 	db.poolMu.Lock()
 	defer db.poolMu.Unlock()
 	n := db.maxOpen
+	if db.dialect.name() == "postgres" {
+		// database/sql keeps 2 idle connections by default: with a
+		// delivery worker pool, every burst of queries beyond that opened
+		// and closed PostgreSQL sessions (a fork on the server each) and
+		// lost their prepared statements. Keep what the pool may open.
+		idle := n
+		if idle <= 0 {
+			idle = defaultPostgresIdle
+		}
+		db.sql.SetMaxIdleConns(max(idle, 2) + db.held)
+	}
 	if n <= 0 {
 		return
 	}
@@ -78,6 +89,11 @@ func (db *DB) applyPoolLimits() {
 	}
 	db.sql.SetMaxOpenConns(n + db.held)
 }
+
+// defaultPostgresIdle is how many idle PostgreSQL connections are kept when
+// database.max_open_conns leaves the pool unbounded: enough for the default
+// delivery workers, recorder and web requests.
+const defaultPostgresIdle = 16
 
 // holdConns records that n more connections are held out of the pool for
 // good (n < 0: given back), so that they do not eat into the cap that the

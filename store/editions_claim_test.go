@@ -1,0 +1,54 @@
+package store
+
+import (
+	"context"
+	"strconv"
+	"testing"
+	"time"
+)
+
+// TestClaimTakesOneBatchWithStaleStatistics: right after an edition is
+// planned, PostgreSQL's statistics still describe the deliveries table
+// before its rows, as on any database in service. A claim must still take
+// one batch, not the whole edition.
+func TestClaimTakesOneBatchWithStaleStatistics(t *testing.T) {
+	eachBackend(t, func(t *testing.T, openTestDB opener) {
+		ctx := context.Background()
+		db := openTestDB(t)
+		const n = 3000
+		if db.dialect.name() == "postgres" {
+			if _, err := db.sql.ExecContext(ctx, `INSERT INTO subscribers (email, status, cadence, categories, created_at, updated_at)
+SELECT 'doc-gia-' || i || '@example.vn', 'active', 'daily', '[]', 1, 1 FROM generate_series(1, $1) AS i`, n); err != nil {
+				t.Fatal(err)
+			}
+		} else {
+			for i := range n {
+				insertSubscriber(t, db, "doc-gia-"+strconv.Itoa(i)+"@example.vn", StatusActive, CadenceDaily)
+			}
+		}
+		now := time.Date(2026, 11, 30, 6, 0, 0, 0, ict)
+		old := newEdition(t, db, CadenceDaily, now.Add(-24*time.Hour))
+		planAll(t, db, old, 1000)
+		if _, err := db.sql.ExecContext(ctx, "UPDATE deliveries SET status = 'sent'"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.sql.ExecContext(ctx, "ANALYZE"); err != nil {
+			t.Fatal(err)
+		}
+		e := newEdition(t, db, CadenceDaily, now)
+		planAll(t, db, e, 1000)
+
+		claims, err := db.ClaimDeliveries(ctx, e.ID, "w1", now, time.Minute, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var sending int
+		if err := db.sql.QueryRowContext(ctx, db.dialect.rebind(
+			"SELECT COUNT(*) FROM deliveries WHERE edition_id = ? AND status = 'sending'"), e.ID).Scan(&sending); err != nil {
+			t.Fatal(err)
+		}
+		if len(claims) != 10 || sending != 10 {
+			t.Fatalf("a claim of 10 returned %d and left %d deliveries sending, want 10 and 10", len(claims), sending)
+		}
+	})
+}
