@@ -85,9 +85,9 @@ func (db *DB) RenewClaims(ctx context.Context, edition int64, owner string, subs
 	if len(subscribers) == 0 {
 		return nil
 	}
-	args := append([]any{micros(until), edition, owner}, queueIDArgs(subscribers)...)
+	in, ids := db.idsIn("subscriber_id", subscribers)
 	_, err := db.cachedExec(ctx, nil, db.dialect.rebind(`UPDATE deliveries SET next_at = ?
-WHERE edition_id = ? AND owner = ? AND status = 'sending' AND subscriber_id IN (`+queuePlaceholders(len(subscribers))+`)`), args...)
+WHERE edition_id = ? AND owner = ? AND status = 'sending' AND `+in), append([]any{micros(until), edition, owner}, ids...)...)
 	if err != nil {
 		return fmt.Errorf("store: renew claims on edition %d: %w", edition, err)
 	}
@@ -100,9 +100,9 @@ func (db *DB) ReleaseClaims(ctx context.Context, edition int64, owner string, su
 	if len(subscribers) == 0 {
 		return nil
 	}
-	args := append([]any{micros(at), edition, owner}, queueIDArgs(subscribers)...)
+	in, ids := db.idsIn("subscriber_id", subscribers)
 	_, err := db.sql.ExecContext(ctx, db.dialect.rebind(`UPDATE deliveries SET status = 'queued', owner = '', next_at = ?
-WHERE edition_id = ? AND owner = ? AND status = 'sending' AND subscriber_id IN (`+queuePlaceholders(len(subscribers))+`)`), args...)
+WHERE edition_id = ? AND owner = ? AND status = 'sending' AND `+in), append([]any{micros(at), edition, owner}, ids...)...)
 	if err != nil {
 		return fmt.Errorf("store: release claims on edition %d: %w", edition, err)
 	}
@@ -116,8 +116,8 @@ func (db *DB) SubscribersByIDs(ctx context.Context, ids []int64) (map[int64]*Sub
 	if len(ids) == 0 {
 		return out, nil
 	}
-	rows, err := db.cachedQuery(ctx, db.dialect.rebind("SELECT "+subscriberColumns+
-		" FROM subscribers WHERE id IN ("+queuePlaceholders(len(ids))+")"), queueIDArgs(ids)...)
+	in, args := db.idsIn("id", ids)
+	rows, err := db.cachedQuery(ctx, db.dialect.rebind("SELECT "+subscriberColumns+" FROM subscribers WHERE "+in), args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: subscribers by id: %w", err)
 	}
@@ -207,25 +207,25 @@ func (db *DB) RecordDeliveries(ctx context.Context, owner string, results []Deli
 		}
 	}
 	for edition, g := range sent {
-		args := append([]any{now, edition}, queueIDArgs(g.ids)...)
+		in, ids := db.idsIn("subscriber_id", g.ids)
 		_, err := db.cachedExec(ctx, tx, db.dialect.rebind(`UPDATE deliveries SET status = 'sent', sent_at = ?,
-    attempts = attempts + 1, owner = '', error = '' WHERE edition_id = ? AND subscriber_id IN (`+queuePlaceholders(len(g.ids))+`)`), args...)
+    attempts = attempts + 1, owner = '', error = '' WHERE edition_id = ? AND `+in), append([]any{now, edition}, ids...)...)
 		if err != nil {
 			return fmt.Errorf("store: record sent deliveries: %w", err)
 		}
-		args = append([]any{g.until, g.until}, queueIDArgs(g.ids)...)
+		in, ids = db.idsIn("id", g.ids)
 		_, err = db.cachedExec(ctx, tx, db.dialect.rebind(`UPDATE subscribers SET bounces = 0,
     last_edition_until = CASE WHEN last_edition_until < ? THEN ? ELSE last_edition_until END
-WHERE id IN (`+queuePlaceholders(len(g.ids))+`)`), args...)
+WHERE `+in), append([]any{g.until, g.until}, ids...)...)
 		if err != nil {
 			return fmt.Errorf("store: record sent deliveries: %w", err)
 		}
 	}
 	for until, ids := range advance {
-		args := append([]any{until, until}, queueIDArgs(ids)...)
+		in, idArgs := db.idsIn("id", ids)
 		_, err = db.cachedExec(ctx, tx, db.dialect.rebind(`UPDATE subscribers SET
     last_edition_until = CASE WHEN last_edition_until < ? THEN ? ELSE last_edition_until END
-WHERE id IN (`+queuePlaceholders(len(ids))+`)`), args...)
+WHERE `+in), append([]any{until, until}, idArgs...)...)
 		if err != nil {
 			return fmt.Errorf("store: record deliveries: %w", err)
 		}
@@ -387,16 +387,20 @@ ON CONFLICT (cadence) DO UPDATE SET skip_through = excluded.skip_through`), cade
 	return nil
 }
 
-func queuePlaceholders(n int) string {
-	return "?" + strings.Repeat(", ?", n-1)
-}
-
-func queueIDArgs(ids []int64) []any {
+// idsIn returns the condition that column is one of ids, and its
+// arguments. On PostgreSQL it is one array parameter, "column = ANY(?)":
+// the statement's text is then the same however many ids there are, so
+// each connection prepares it once, where an IN list of n placeholders is
+// a new statement to parse and plan for every n. SQLite has no arrays.
+func (db *DB) idsIn(column string, ids []int64) (string, []any) {
+	if db.dialect.name() == "postgres" {
+		return column + " = ANY(?)", []any{ids}
+	}
 	args := make([]any, len(ids))
 	for i, id := range ids {
 		args[i] = id
 	}
-	return args
+	return column + " IN (?" + strings.Repeat(", ?", len(ids)-1) + ")", args
 }
 
 func clipText(s string, n int) string {
