@@ -404,10 +404,11 @@ func (c *smtpConn) pipelined(ctx context.Context, from, rcpt string, data [][]by
 
 	c.setDeadline(ctx)
 	var err error
+	safe := dotSafe(data) // see writeData
 	switch {
-	case c.p.plain && t.W.Buffered() == 0 && dotSafe(data):
+	case safe && c.p.plain && t.W.Buffered() == 0:
 		err = c.writeGathered(data)
-	case dotSafe(data): // see writeData
+	case safe:
 		for _, d := range data {
 			_, _ = t.W.Write(d)
 		}

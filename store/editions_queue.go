@@ -37,30 +37,22 @@ type Claim struct {
 // now, for owner, until now+lease: queued ones whose backoff has passed, and
 // ones whose previous owner's lease ran out (it crashed, or stalled).
 func (db *DB) ClaimDeliveries(ctx context.Context, edition int64, owner string, now time.Time, lease time.Duration, limit int) ([]Claim, error) {
-	query := `UPDATE deliveries SET status = 'sending', owner = ?, next_at = ?
-WHERE edition_id = ? AND subscriber_id IN (SELECT subscriber_id FROM deliveries
-    WHERE edition_id = ? AND status IN ('queued', 'sending') AND next_at <= ?
-    ORDER BY next_at LIMIT ?)
-RETURNING subscriber_id, attempts`
+	lock := ""
 	if db.dialect.name() == "postgres" {
-		// The batch is picked once, in a materialized CTE, before any row
-		// is updated. Written as "IN (SELECT ... LIMIT n)", the planner
-		// may run the subquery once per row of the edition when its
-		// statistics predate the edition's rows (the usual case right
-		// after planning), and, SKIP LOCKED seeing other rows each time,
-		// claim the whole edition in one statement that runs for minutes.
-		query = `WITH batch AS MATERIALIZED (SELECT subscriber_id FROM deliveries
+		lock = " FOR UPDATE SKIP LOCKED"
+	}
+	// The batch is picked once, in a materialized CTE, before any row is
+	// updated. Written as "IN (SELECT ... LIMIT n)", PostgreSQL may run
+	// the subquery once per row of the edition when its statistics predate
+	// the edition's rows (the usual case right after planning), and, SKIP
+	// LOCKED seeing other rows each time, claim the whole edition in one
+	// statement that runs for minutes.
+	rows, err := db.cachedQuery(ctx, db.dialect.rebind(`WITH batch AS MATERIALIZED (SELECT subscriber_id AS claimed FROM deliveries
     WHERE edition_id = ? AND status IN ('queued', 'sending') AND next_at <= ?
-    ORDER BY next_at LIMIT ? FOR UPDATE SKIP LOCKED)
-UPDATE deliveries d SET status = 'sending', owner = ?, next_at = ?
-FROM batch WHERE d.edition_id = ? AND d.subscriber_id = batch.subscriber_id
-RETURNING d.subscriber_id, d.attempts`
-	}
-	args := []any{owner, micros(now.Add(lease)), edition, edition, micros(now), limit}
-	if db.dialect.name() == "postgres" {
-		args = []any{edition, micros(now), limit, owner, micros(now.Add(lease)), edition}
-	}
-	rows, err := db.cachedQuery(ctx, db.dialect.rebind(query), args...)
+    ORDER BY next_at LIMIT ?`+lock+`)
+UPDATE deliveries AS d SET status = 'sending', owner = ?, next_at = ?
+FROM batch WHERE d.edition_id = ? AND d.subscriber_id = batch.claimed
+RETURNING subscriber_id, attempts`), edition, micros(now), limit, owner, micros(now.Add(lease)), edition)
 	if err != nil {
 		return nil, fmt.Errorf("store: claim deliveries of edition %d: %w", edition, err)
 	}

@@ -16,13 +16,8 @@ import (
 func (h *subscribeRoutes) confirmPage(w http.ResponseWriter, r *http.Request) {
 	lang := h.s.language(r)
 	tok := r.URL.Query().Get("t")
-	sub, err := h.subs.FromLink(r.Context(), newsletter.PurposeConfirm, tok)
-	if errors.Is(err, newsletter.ErrBadLink) {
-		h.badLink(w, r, lang)
-		return
-	}
-	if err != nil {
-		h.s.serverError(w, r, lang, err)
+	sub, ok := h.fromLink(w, r, lang, newsletter.PurposeConfirm, tok)
+	if !ok {
 		return
 	}
 	switch sub.Status {
@@ -90,13 +85,8 @@ type unsubscribePage struct {
 // changes nothing.
 func (h *subscribeRoutes) unsubscribePage(w http.ResponseWriter, r *http.Request) {
 	lang := h.s.language(r)
-	sub, err := h.subs.FromLink(r.Context(), newsletter.PurposeUnsubscribe, r.URL.Query().Get("t"))
-	if errors.Is(err, newsletter.ErrBadLink) {
-		h.badLink(w, r, lang)
-		return
-	}
-	if err != nil {
-		h.s.serverError(w, r, lang, err)
+	sub, ok := h.fromLink(w, r, lang, newsletter.PurposeUnsubscribe, r.URL.Query().Get("t"))
+	if !ok {
 		return
 	}
 	_, prefs := h.subs.Links(sub)
@@ -113,13 +103,8 @@ func (h *subscribeRoutes) unsubscribePage(w http.ResponseWriter, r *http.Request
 // change is committed before the answer.
 func (h *subscribeRoutes) unsubscribe(w http.ResponseWriter, r *http.Request) {
 	lang := h.s.language(r)
-	sub, err := h.subs.FromLink(r.Context(), newsletter.PurposeUnsubscribe, r.URL.Query().Get("t"))
-	if errors.Is(err, newsletter.ErrBadLink) {
-		h.badLink(w, r, lang)
-		return
-	}
-	if err != nil {
-		h.s.serverError(w, r, lang, err)
+	sub, ok := h.fromLink(w, r, lang, newsletter.PurposeUnsubscribe, r.URL.Query().Get("t"))
+	if !ok {
 		return
 	}
 	// The body only says how: RFC 8058 allows it urlencoded or multipart.
@@ -130,7 +115,7 @@ func (h *subscribeRoutes) unsubscribe(w http.ResponseWriter, r *http.Request) {
 			detail = "one-click"
 		}
 	}
-	sub, err = h.subs.Unsubscribe(r.Context(), sub.ID, clientIP(r, h.o.TrustedProxies), detail)
+	sub, err := h.subs.Unsubscribe(r.Context(), sub.ID, clientIP(r, h.o.TrustedProxies), detail)
 	if errors.Is(err, store.ErrNotFound) {
 		h.badLink(w, r, lang)
 		return

@@ -74,16 +74,12 @@ func runDigest(ctx context.Context, e *env, args []string) int {
 		return exitUsage
 	}
 
-	cfg, ok := e.loadConfig()
-	if !ok {
-		return exitError
-	}
-	db, err := openStore(ctx, cfg)
-	if err != nil {
-		fmt.Fprintf(e.stderr, "bantin digest: %v\n", err)
-		return exitError
+	cfg, db, code := e.loadConfigAndStore(ctx, "digest")
+	if code >= 0 {
+		return code
 	}
 	defer db.Close()
+	var err error
 	d := &digestCmd{env: e, cfg: cfg, db: db, log: newLogger(e.stderr, cfg)}
 	switch action {
 	case "preview":

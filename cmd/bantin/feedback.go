@@ -73,14 +73,9 @@ func runFeedback(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "bantin feedback: unknown feedback status %q; want pending, approved, rejected or all\n", st)
 		return exitUsage
 	}
-	cfg, ok := e.loadConfig()
-	if !ok {
-		return exitError
-	}
-	db, err := openStore(ctx, cfg)
-	if err != nil {
-		fmt.Fprintf(e.stderr, "bantin feedback: %v\n", err)
-		return exitError
+	cfg, db, code := e.loadConfigAndStore(ctx, "feedback")
+	if code >= 0 {
+		return code
 	}
 	defer db.Close()
 	q := share.NewQueue(db, nil)

@@ -56,3 +56,19 @@ func openStore(ctx context.Context, cfg *config.Config, opts ...store.Option) (*
 	}
 	return db, nil
 }
+
+// loadConfigAndStore loads the configuration and opens the migrated store
+// for the command name, printing what went wrong. It returns -1 to go on,
+// or the exit code to stop with; the caller closes db.
+func (e *env) loadConfigAndStore(ctx context.Context, name string) (*config.Config, *store.DB, int) {
+	cfg, ok := e.loadConfig()
+	if !ok {
+		return nil, nil, exitError
+	}
+	db, err := openStore(ctx, cfg)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "bantin %s: %v\n", name, err)
+		return nil, nil, exitError
+	}
+	return cfg, db, -1
+}

@@ -89,14 +89,9 @@ func runSubscribers(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "bantin subscribers %s: --status must be one of %s, not %q\n", action, strings.Join(subscriberStatuses(), ", "), *status)
 		return exitUsage
 	}
-	cfg, ok := e.loadConfig()
-	if !ok {
-		return exitError
-	}
-	db, err := openStore(ctx, cfg)
-	if err != nil {
-		fmt.Fprintf(e.stderr, "bantin subscribers: %v\n", err)
-		return exitError
+	cfg, db, code := e.loadConfigAndStore(ctx, "subscribers")
+	if code >= 0 {
+		return code
 	}
 	defer db.Close()
 	c := &subscribersCmd{e: e, cfg: cfg, db: db, log: newLogger(e.stderr, cfg)}
