@@ -31,13 +31,17 @@ import (
 //   - riversqlite is young; what we need from River (retries with backoff,
 //     leases, no duplicates) is a few queries on this table.
 //
-// A worker claims a batch of due rows in one statement (status sending,
-// owner, next_at set to the end of its lease), keeps the lease fresh while
-// it works, and records outcomes in small groups. A claim whose owner died
-// (kill -9) becomes due again when its lease ends, and another worker, or
-// the restarted process, sends it. SQLite's single writer serializes
-// claims; on PostgreSQL the claim uses FOR UPDATE SKIP LOCKED so that
-// instances sharing the database claim different rows without waiting.
+// Planning cuts an edition's deliveries into batches of consecutive
+// subscribers (delivery_batches). A worker claims a batch in one statement
+// (owner, and the end of its lease), keeps the lease fresh while it works,
+// records outcomes in small groups, and gives the batch back after its
+// last outcome is committed. Claiming by the batch writes one row per
+// batch, not per delivery: each delivery row is written once, with its
+// outcome. A batch whose owner died (kill -9) becomes due again when its
+// lease ends, and another worker, or the restarted process, sends what is
+// still queued in it. SQLite's single writer serializes claims; on
+// PostgreSQL the claim uses FOR UPDATE SKIP LOCKED so that instances
+// sharing the database claim different batches without waiting.
 //
 // Duplicates after a crash: a message the server accepted but whose
 // outcome was not yet committed is sent again after a restart. A worker
@@ -51,11 +55,10 @@ import (
 // DeliveryStore is what delivery needs of the store.
 type DeliveryStore interface {
 	Editions(ctx context.Context, q store.EditionQuery) ([]*store.Edition, error)
-	ClaimDeliveries(ctx context.Context, edition int64, owner string, now time.Time, lease time.Duration, limit int) ([]store.Claim, error)
-	RenewClaims(ctx context.Context, edition int64, owner string, subscribers []int64, until time.Time) error
-	ReleaseClaims(ctx context.Context, edition int64, owner string, subscribers []int64, at time.Time) error
+	ClaimBatch(ctx context.Context, edition int64, owner string, now time.Time, lease time.Duration) (*store.Batch, error)
+	RenewBatch(ctx context.Context, edition, first int64, owner string, until time.Time) error
 	SubscribersByIDs(ctx context.Context, ids []int64) (map[int64]*store.Subscriber, error)
-	RecordDeliveries(ctx context.Context, owner string, results []store.DeliveryResult, bounceThreshold int) error
+	RecordDeliveries(ctx context.Context, owner string, results []store.DeliveryResult, releases []store.BatchRelease, bounceThreshold int) error
 	FinishEditions(ctx context.Context) ([]int64, error)
 	EditionQueue(ctx context.Context, edition int64, now time.Time) (store.QueueState, error)
 	DeliveryPausedAt(ctx context.Context) (time.Time, error)
@@ -78,8 +81,6 @@ type DeliveryOptions struct {
 	// More workers than SMTP connections keep every connection busy
 	// while messages are being built. 0 is 8.
 	Workers int
-	// BatchSize is how many deliveries a worker claims at once; 0 is 100.
-	BatchSize int
 	// RecordEvery is how many outcomes are committed together; 0 is 50.
 	RecordEvery int
 	// MaxUnrecorded bounds the messages sent whose outcome is not yet
@@ -129,7 +130,6 @@ func (o *DeliveryOptions) setDefaults() {
 		}
 	}
 	def(&o.Workers, 8)
-	def(&o.BatchSize, 100)
 	def(&o.RecordEvery, 50)
 	def(&o.MaxUnrecorded, 200)
 	o.MaxUnrecorded = max(o.MaxUnrecorded, o.RecordEvery)
@@ -246,10 +246,12 @@ func (d *Deliverer) woken() <-chan struct{} {
 	return d.wakeCh
 }
 
-// result is one outcome on its way to the recorder.
+// result is one outcome on its way to the recorder, or, with release
+// set, a batch to give back once the outcomes before it are committed.
 type result struct {
-	r     store.DeliveryResult
-	token bool // holds a token: the message may have been sent
+	r       store.DeliveryResult
+	token   bool // holds a token: the message may have been sent
+	release *store.BatchRelease
 }
 
 // Run sends due deliveries until ctx is done. Then it finishes the

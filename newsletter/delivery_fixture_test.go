@@ -43,7 +43,9 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	db := storetest.OpenSQLite(t)
+	// Batches of 10, so that the 4 workers of testDelivery share an
+	// edition of a few dozen subscribers.
+	db := storetest.OpenSQLite(t, store.WithDeliveryBatch(10))
 	return newFixtureOn(t, db)
 }
 
@@ -163,7 +165,7 @@ func (f *fixture) mailer(s *sink, conns int, timeout time.Duration) *mailer.Mail
 // leases.
 func testDelivery() DeliveryOptions {
 	return DeliveryOptions{
-		Workers: 4, BatchSize: 10, RecordEvery: 5, MaxUnrecorded: 10, MaxAttempts: 4,
+		Workers: 4, RecordEvery: 5, MaxUnrecorded: 10, MaxAttempts: 4,
 		MaxAge: time.Hour, Backoff: 10 * time.Millisecond, Lease: 500 * time.Millisecond,
 		BounceThreshold: 1, Poll: 20 * time.Millisecond,
 	}

@@ -20,20 +20,27 @@ const flushDelay = 50 * time.Millisecond
 func (d *Deliverer) record(in <-chan []result, tokens <-chan struct{}) {
 	pending := make([]result, 0, d.o.RecordEvery)
 	batch := make([]store.DeliveryResult, 0, d.o.RecordEvery)
+	var releases []store.BatchRelease
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
 	flush := func() bool {
 		if len(pending) == 0 {
 			return true
 		}
-		batch = batch[:0]
+		batch, releases = batch[:0], releases[:0]
+		outcomes := 0
 		for _, r := range pending {
+			if r.release != nil {
+				releases = append(releases, *r.release)
+				continue
+			}
 			batch = append(batch, r.r)
+			outcomes++
 		}
 		for wait := 10 * time.Millisecond; ; wait = min(2*wait, 5*time.Second) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			d.writeMu.Lock()
-			err := d.db.RecordDeliveries(ctx, d.owner, batch, d.o.BounceThreshold)
+			err := d.db.RecordDeliveries(ctx, d.owner, batch, releases, d.o.BounceThreshold)
 			d.writeMu.Unlock()
 			cancel()
 			if err == nil {
@@ -51,9 +58,9 @@ func (d *Deliverer) record(in <-chan []result, tokens <-chan struct{}) {
 				<-tokens
 			}
 		}
-		d.unrecorded.Add(-int64(len(pending)))
-		if d.o.Recorded != nil {
-			d.o.Recorded(len(pending))
+		d.unrecorded.Add(-int64(outcomes))
+		if d.o.Recorded != nil && outcomes > 0 {
+			d.o.Recorded(outcomes)
 		}
 		if d.o.Edition != 0 {
 			// Delivering one edition to the end: an idle worker may be

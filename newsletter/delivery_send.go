@@ -37,11 +37,11 @@ func (w *worker) loop(idle func() bool) {
 	d := w.d
 	for w.ctx.Err() == nil && !w.crashed() {
 		wake := d.woken()
-		e, claims, err := w.claim()
+		e, b, err := w.claim()
 		if err != nil && w.ctx.Err() == nil {
 			d.log.Error("claiming deliveries failed", "err", err)
 		}
-		if len(claims) == 0 {
+		if b == nil {
 			d.finishEditions(w.ctx)
 			if err == nil && idle() {
 				return
@@ -50,7 +50,7 @@ func (w *worker) loop(idle func() bool) {
 			continue
 		}
 		d.busy.Add(1)
-		down := w.sendBatch(e, claims)
+		down := w.sendBatch(e, b)
 		w.flush()
 		d.busy.Add(-1)
 		if down {
@@ -84,9 +84,9 @@ func (w *worker) pause(d time.Duration, wake <-chan struct{}) {
 	}
 }
 
-// claim claims a batch from the oldest sending edition that has deliveries
-// due, unless delivery is paused.
-func (w *worker) claim() (*store.Edition, []store.Claim, error) {
+// claim claims a batch from the oldest sending edition that has one due,
+// unless delivery is paused.
+func (w *worker) claim() (*store.Edition, *store.Batch, error) {
 	d := w.d
 	eds, err := d.sendingEditions(w.ctx)
 	if err != nil {
@@ -99,26 +99,27 @@ func (w *worker) claim() (*store.Edition, []store.Claim, error) {
 			continue
 		}
 		d.writeMu.Lock()
-		claims, err := d.db.ClaimDeliveries(w.ctx, e.ID, d.owner, d.o.Now(), d.o.Lease, d.o.BatchSize)
+		b, err := d.db.ClaimBatch(w.ctx, e.ID, d.owner, d.o.Now(), d.o.Lease)
 		d.writeMu.Unlock()
-		if err != nil || len(claims) > 0 {
-			return e, claims, err
+		if err != nil || b != nil {
+			return e, b, err
 		}
 	}
 	return nil, nil, nil
 }
 
-// sendBatch sends to the recipients of claims, and reports whether it
-// stopped because the mail server could not be reached.
-func (w *worker) sendBatch(e *store.Edition, claims []store.Claim) (serverDown bool) {
+// sendBatch sends to the recipients of b, gives b back through the
+// recorder, and reports whether it stopped because the mail server could
+// not be reached.
+func (w *worker) sendBatch(e *store.Edition, b *store.Batch) (serverDown bool) {
 	d := w.d
+	stopRenew := w.renew(b)
+	defer stopRenew()
+	claims := b.Claims
 	ids := make([]int64, len(claims))
 	for i, c := range claims {
 		ids[i] = c.SubscriberID
 	}
-	stopRenew := w.renew(e.ID, ids)
-	defer stopRenew()
-
 	for g := 0; g < len(claims); g += statusGroup {
 		group := claims[g:min(g+statusGroup, len(claims))]
 		// Read right before sending, not when the batch was claimed, so
@@ -128,31 +129,31 @@ func (w *worker) sendBatch(e *store.Edition, claims []store.Claim) (serverDown b
 			if w.ctx.Err() == nil {
 				d.log.Error("reading subscribers failed", "edition", e.ID, "err", err)
 			}
-			w.release(e.ID, ids[g:], d.o.Now())
+			w.release(b, time.Time{})
 			return false
 		}
-		for i, c := range group {
+		for _, c := range group {
 			if w.ctx.Err() != nil || w.crashed() {
-				w.release(e.ID, ids[g+i:], d.o.Now())
+				w.release(b, time.Time{})
 				return false
 			}
 			down, ok := w.deliver(e, c, subs[c.SubscriberID])
 			if !ok {
-				w.release(e.ID, ids[g+i:], d.o.Now())
+				w.release(b, time.Time{})
 				return false
 			}
 			if down > 0 {
-				w.release(e.ID, ids[g+i+1:], d.o.Now().Add(down))
+				w.release(b, d.o.Now().Add(down))
 				return true
 			}
 		}
 	}
+	w.release(b, time.Time{})
 	return false
 }
 
-// renew keeps the lease of the batch fresh until the returned function is
-// called.
-func (w *worker) renew(edition int64, ids []int64) func() {
+// renew keeps the lease of b fresh until the returned function is called.
+func (w *worker) renew(b *store.Batch) func() {
 	d := w.d
 	done := make(chan struct{})
 	var wg sync.WaitGroup
@@ -165,10 +166,10 @@ func (w *worker) renew(edition int64, ids []int64) func() {
 				// Not w.ctx: the lease must hold while the last
 				// messages finish after work has stopped.
 				d.writeMu.Lock()
-				err := d.db.RenewClaims(w.sendCtx, edition, d.owner, ids, d.o.Now().Add(d.o.Lease))
+				err := d.db.RenewBatch(w.sendCtx, b.EditionID, b.First, d.owner, d.o.Now().Add(d.o.Lease))
 				d.writeMu.Unlock()
 				if err != nil && w.sendCtx.Err() == nil {
-					d.log.Warn("renewing claims failed", "edition", edition, "err", err)
+					d.log.Warn("renewing a batch failed", "edition", b.EditionID, "err", err)
 				}
 			case <-done:
 				return
@@ -180,19 +181,15 @@ func (w *worker) renew(edition int64, ids []int64) func() {
 	return func() { close(done); wg.Wait() }
 }
 
-// release gives back claims the worker did not get to, due at at.
-func (w *worker) release(edition int64, ids []int64, at time.Time) {
-	if len(ids) == 0 || w.crashed() {
+// release hands b to the recorder to give back after the outcomes before
+// it: what is still queued in it is due again, not before notBefore.
+// Given back earlier, another worker could claim the batch and send again
+// what went out but was not recorded yet.
+func (w *worker) release(b *store.Batch, notBefore time.Time) {
+	if w.crashed() {
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(w.ctx), 10*time.Second)
-	defer cancel()
-	w.d.writeMu.Lock()
-	err := w.d.db.ReleaseClaims(ctx, edition, w.d.owner, ids, at)
-	w.d.writeMu.Unlock()
-	if err != nil {
-		w.d.log.Warn("giving back claims failed; they return when their lease ends", "edition", edition, "err", err)
-	}
+	w.pending = append(w.pending, result{release: &store.BatchRelease{EditionID: b.EditionID, First: b.First, NotBefore: notBefore}})
 }
 
 // deliver sends edition e to sub, the subscriber of claim c (nil if they

@@ -12,6 +12,7 @@ import (
 
 	"github.com/bantin/bantin/mailer"
 	"github.com/bantin/bantin/store"
+	"github.com/bantin/bantin/store/storetest"
 	"github.com/emersion/go-smtp"
 )
 
@@ -273,7 +274,8 @@ func TestServerDownAtStartIsWaitedFor(t *testing.T) {
 }
 
 func TestUnsubscribeMidEditionStopsTheRest(t *testing.T) {
-	f := newFixture(t)
+	// One batch, claimed before anyone left.
+	f := newFixtureOn(t, storetest.OpenSQLite(t, store.WithDeliveryBatch(60)))
 	f.article("Họp báo", "thoi-su", time.Hour, true)
 	emails := f.subscribers(60)
 	leaving := map[string]bool{}
@@ -297,7 +299,7 @@ func TestUnsubscribeMidEditionStopsTheRest(t *testing.T) {
 	}
 	e := f.plan(store.CadenceDaily)
 	o := testDelivery()
-	o.Workers, o.BatchSize = 1, 60 // one batch, claimed before anyone left
+	o.Workers = 1
 	f.deliver(f.mailer(s, 1, 5*time.Second), e, o)
 	var late int
 	for _, to := range emails {

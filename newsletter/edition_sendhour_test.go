@@ -40,10 +40,11 @@ func TestScheduledEditionsHonourSendHours(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			claims, err := f.db.ClaimDeliveries(f.ctx, e.ID, "w1", time.Now(), time.Minute, 10)
-			if err != nil {
-				t.Fatal(err)
+			b, err := f.db.ClaimBatch(f.ctx, e.ID, "w1", time.Now(), time.Minute)
+			if err != nil || b == nil {
+				t.Fatal(b, err)
 			}
+			claims := b.Claims
 			var ids []int64
 			for _, c := range claims {
 				ids = append(ids, c.SubscriberID)
@@ -51,10 +52,11 @@ func TestScheduledEditionsHonourSendHours(t *testing.T) {
 			if len(claims) != tt.wantNow || !slices.Contains(ids, atOnce.ID) {
 				t.Fatalf("claim now took subscribers %v; want %d including %d", ids, tt.wantNow, atOnce.ID)
 			}
-			later, err := f.db.ClaimDeliveries(f.ctx, e.ID, "w2", f.now.Add(14*time.Hour), time.Minute, 10)
-			if err != nil {
-				t.Fatal(err)
+			b, err = f.db.ClaimBatch(f.ctx, e.ID, "w2", f.now.Add(14*time.Hour), time.Minute)
+			if err != nil || b == nil {
+				t.Fatal(b, err)
 			}
+			later := b.Claims
 			// By 20:00 the first claim's lease has run out too, so that
 			// delivery may come back; the evening one must be there.
 			var laterIDs []int64

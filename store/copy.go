@@ -44,7 +44,8 @@ func copyTables() []copyTable {
 		{name: "subscribers", key: []string{"id"}},
 		{name: "consents", key: []string{"id"}}, // → subscribers
 		{name: "editions", key: []string{"id"}},
-		{name: "deliveries", key: []string{"edition_id", "subscriber_id"}}, // → editions
+		{name: "deliveries", key: []string{"edition_id", "subscriber_id"}},          // → editions
+		{name: "delivery_batches", key: []string{"edition_id", "first_subscriber"}}, // → editions
 		{name: "edition_ticks", key: []string{"cadence"}},
 		{name: "delivery_pause", key: []string{"id"}},
 		{name: "rate_events", key: []string{"bucket", "subject", "at", "expires_at"}},

@@ -122,15 +122,17 @@ func fillEveryTable(t *testing.T, db *DB) copyFixture {
 		}
 	}
 	fx.edition = e.ID
-	claims, err := db.ClaimDeliveries(ctx, e.ID, "may-1", now, time.Minute, 3)
-	if err != nil || len(claims) != 3 {
-		t.Fatalf("claims %v, %v", claims, err)
+	b, err := db.ClaimBatch(ctx, e.ID, "may-1", now, time.Minute)
+	if err != nil || b == nil || len(b.Claims) < 2 {
+		t.Fatalf("batch %+v, %v", b, err)
 	}
+	claims := b.Claims
+	// The batch stays held: the copies must carry its lease.
 	if err := db.RecordDeliveries(ctx, "may-1", []DeliveryResult{
 		{EditionID: e.ID, SubscriberID: claims[0].SubscriberID, Status: DeliverySent, Until: now},
 		{EditionID: e.ID, SubscriberID: claims[1].SubscriberID, Status: DeliveryQueued, Attempted: true,
 			NextAt: now.Add(time.Hour), Error: "451 Hộp thư tạm thời đầy"},
-	}, 3); err != nil {
+	}, nil, 3); err != nil {
 		t.Fatal(err)
 	}
 	if err := db.SetLastTick(ctx, CadenceDaily, now); err != nil {
@@ -419,12 +421,12 @@ func TestCopyRoundTrip(t *testing.T) {
 	// token stays spent, and new rows get fresh ids (PostgreSQL's
 	// sequences were moved past the copied ids).
 	claimAt := fx.now.Add(2 * time.Hour)
-	wantClaims, err := first.ClaimDeliveries(ctx, fx.edition, "may-2", claimAt, time.Minute, 100)
-	if err != nil || len(wantClaims) == 0 {
+	wantClaims, err := first.ClaimBatch(ctx, fx.edition, "may-2", claimAt, time.Minute)
+	if err != nil || wantClaims == nil || len(wantClaims.Claims) == 0 {
 		t.Fatalf("claims on the source: %v, %v", wantClaims, err)
 	}
 	for name, db := range map[string]*DB{"PostgreSQL": pg, "SQLite": last} {
-		got, err := db.ClaimDeliveries(ctx, fx.edition, "may-2", claimAt, time.Minute, 100)
+		got, err := db.ClaimBatch(ctx, fx.edition, "may-2", claimAt, time.Minute)
 		if err != nil || !reflect.DeepEqual(got, wantClaims) {
 			t.Errorf("%s: claims %v, %v; want %v", name, got, err, wantClaims)
 		}

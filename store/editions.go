@@ -162,6 +162,16 @@ WHERE s.cadence = ? AND s.status = ? AND s.id > ? AND s.id <= ?`
 	if err != nil {
 		return 0, false, fmt.Errorf("store: plan edition %d: %w", e.ID, err)
 	}
+	// The chunk's deliveries are cut into batches of consecutive
+	// subscribers, the unit workers claim (editions_queue.go).
+	_, err = tx.ExecContext(ctx, db.dialect.rebind(`INSERT INTO delivery_batches (edition_id, first_subscriber, last_subscriber, next_at)
+SELECT edition_id, MIN(subscriber_id), MAX(subscriber_id), MIN(next_at)
+FROM (SELECT edition_id, subscriber_id, next_at, (ROW_NUMBER() OVER (ORDER BY subscriber_id) - 1) / ? AS batch
+    FROM deliveries WHERE edition_id = ? AND subscriber_id > ? AND subscriber_id <= ? AND status = 'queued') chunk
+GROUP BY edition_id, batch`), db.batchSize(), e.ID, e.PlannedThrough, last.Int64)
+	if err != nil {
+		return 0, false, fmt.Errorf("store: plan edition %d: batches: %w", e.ID, err)
+	}
 	_, err = tx.ExecContext(ctx, db.dialect.rebind(
 		"UPDATE editions SET planned_through = ?, recipients = recipients + ? WHERE id = ?"), last.Int64, n, e.ID)
 	if err != nil {
@@ -296,12 +306,15 @@ func (db *DB) SkipEdition(ctx context.Context, id int64) (int, error) {
 	if n, _ := res.RowsAffected(); n == 0 {
 		return 0, ErrNotFound
 	}
-	res, err = tx.ExecContext(ctx, db.dialect.rebind(`UPDATE deliveries SET status = ?, owner = '', error = ?
+	res, err = tx.ExecContext(ctx, db.dialect.rebind(`UPDATE deliveries SET status = ?, error = ?
 WHERE edition_id = ? AND status IN ('queued', 'sending')`), DeliverySkipped, "edition skipped", id)
 	if err != nil {
 		return 0, fmt.Errorf("store: skip edition %d: %w", id, err)
 	}
 	n, _ := res.RowsAffected()
+	if _, err := tx.ExecContext(ctx, db.dialect.rebind("DELETE FROM delivery_batches WHERE edition_id = ?"), id); err != nil {
+		return 0, fmt.Errorf("store: skip edition %d: %w", id, err)
+	}
 	if err := tx.Commit(); err != nil {
 		return 0, fmt.Errorf("store: skip edition %d: %w", id, err)
 	}
@@ -309,11 +322,10 @@ WHERE edition_id = ? AND status IN ('queued', 'sending')`), DeliverySkipped, "ed
 }
 
 // FinishEditions marks done every sending edition that has no delivery
-// left to send, and returns their ids.
+// left to send (no batch left), and returns their ids.
 func (db *DB) FinishEditions(ctx context.Context) ([]int64, error) {
 	rows, err := db.sql.QueryContext(ctx, db.dialect.rebind(`UPDATE editions SET status = ?, finished_at = ?
-WHERE status = ? AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.edition_id = editions.id
-    AND d.status IN ('queued', 'sending'))
+WHERE status = ? AND NOT EXISTS (SELECT 1 FROM delivery_batches b WHERE b.edition_id = editions.id)
 RETURNING id`), EditionDone, micros(db.now()), EditionSending)
 	if err != nil {
 		return nil, fmt.Errorf("store: finish editions: %w", err)

@@ -51,13 +51,14 @@ VALUES (?, 'active', 'daily', '[]', 1, 1)`, fmt.Sprintf("s%d@example.vn", i)); e
 		}
 		b.StartTimer()
 		for done < b.N {
-			claims, err := db.ClaimDeliveries(ctx, e.ID, "w", time.Now(), time.Minute, 100)
+			batch, err := db.ClaimBatch(ctx, e.ID, "w", time.Now(), time.Minute)
 			if err != nil {
 				b.Fatal(err)
 			}
-			if len(claims) == 0 {
+			if batch == nil {
 				break
 			}
+			claims := batch.Claims
 			var results []DeliveryResult
 			for g := 0; g < len(claims); g += 20 {
 				var ids []int64
@@ -71,13 +72,14 @@ VALUES (?, 'active', 'daily', '[]', 1, 1)`, fmt.Sprintf("s%d@example.vn", i)); e
 			for _, c := range claims {
 				results = append(results, DeliveryResult{EditionID: e.ID, SubscriberID: c.SubscriberID, Status: DeliverySent, Until: e.Until})
 				if len(results) == 50 {
-					if err := db.RecordDeliveries(ctx, "w", results, 2); err != nil {
+					if err := db.RecordDeliveries(ctx, "w", results, nil, 2); err != nil {
 						b.Fatal(err)
 					}
 					results = results[:0]
 				}
 			}
-			if err := db.RecordDeliveries(ctx, "w", results, 2); err != nil {
+			release := []BatchRelease{{EditionID: e.ID, First: batch.First}}
+			if err := db.RecordDeliveries(ctx, "w", results, release, 2); err != nil {
 				b.Fatal(err)
 			}
 			done += len(claims)

@@ -10,22 +10,26 @@ import (
 )
 
 // The delivery queue is the deliveries table itself (see
-// newsletter/delivery.go for why): this file holds its operations. Every
-// one is a short transaction, so that SQLite's single writer is never held
-// for long; PostgreSQL adds FOR UPDATE SKIP LOCKED to the claim so that
-// instances claim different rows without waiting for each other.
+// newsletter/delivery.go for why), claimed in batches (delivery_batches,
+// migration 0008): this file holds its operations. Every one is a short
+// transaction, so that SQLite's single writer is never held for long;
+// PostgreSQL adds FOR UPDATE SKIP LOCKED to the claim so that instances
+// claim different batches without waiting for each other.
 
 // Delivery statuses.
 const (
-	DeliveryQueued  = "queued"  // to send, at next_at or later
-	DeliverySending = "sending" // claimed by a worker until next_at
+	DeliveryQueued = "queued" // to send, at next_at or later
+	// DeliverySending was a delivery claimed by a worker. Deliveries are
+	// claimed by the batch since migration 0008, which gave these back;
+	// the status is no longer set, and only counted as still to send.
+	DeliverySending = "sending"
 	DeliverySent    = "sent"    // the server accepted it
 	DeliveryFailed  = "failed"  // given up: attempts or age exhausted, or refused for a reason not the address's
 	DeliveryBounced = "bounced" // the server refused the address
 	DeliverySkipped = "skipped" // not sent: the subscriber left, nothing new for them, or the edition was skipped
 )
 
-// Claim is one delivery a worker has claimed.
+// Claim is one delivery of a batch a worker has claimed.
 type Claim struct {
 	EditionID    int64
 	SubscriberID int64
@@ -33,70 +37,122 @@ type Claim struct {
 	Attempts int
 }
 
-// ClaimDeliveries claims up to limit deliveries of edition that are due at
-// now, for owner, until now+lease: queued ones whose backoff has passed, and
-// ones whose previous owner's lease ran out (it crashed, or stalled).
-func (db *DB) ClaimDeliveries(ctx context.Context, edition int64, owner string, now time.Time, lease time.Duration, limit int) ([]Claim, error) {
+// Batch is a claimed range of an edition's deliveries: those of the
+// subscribers with ids from First to Last. Claims are its deliveries due
+// when it was claimed; the others wait for a later claim of the batch.
+type Batch struct {
+	EditionID   int64
+	First, Last int64
+	Claims      []Claim
+}
+
+// BatchRelease gives a batch back once the outcomes of its deliveries
+// are recorded. The batch is due again at its earliest delivery still
+// queued, but not before NotBefore (for a mail server that is down); with
+// nothing queued left, it is gone.
+type BatchRelease struct {
+	EditionID, First int64
+	NotBefore        time.Time
+}
+
+// claimTries bounds how many batches ClaimBatch looks at in one call: a
+// due batch can hold nothing due (its owner died after recording every
+// outcome), and is then released and the next one tried.
+const claimTries = 8
+
+// ClaimBatch claims the earliest due batch of edition for owner, until
+// now+lease, and returns it with its deliveries due at now; nil when no
+// batch is due. Due batches are those released with deliveries due, and
+// those whose owner's lease ran out (it crashed, or stalled): their
+// deliveries not yet recorded are sent again.
+func (db *DB) ClaimBatch(ctx context.Context, edition int64, owner string, now time.Time, lease time.Duration) (*Batch, error) {
+	for range claimTries {
+		b, err := db.claimBatch(ctx, edition, owner, now, lease)
+		if err != nil || b == nil || len(b.Claims) > 0 {
+			return b, err
+		}
+		err = db.releaseBatches(ctx, nil, owner, []BatchRelease{{EditionID: edition, First: b.First}})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return nil, nil
+}
+
+func (db *DB) claimBatch(ctx context.Context, edition int64, owner string, now time.Time, lease time.Duration) (*Batch, error) {
 	lock := ""
 	if db.dialect.name() == "postgres" {
 		lock = " FOR UPDATE SKIP LOCKED"
 	}
-	// The batch is picked once, in a materialized CTE, before any row is
-	// updated. Written as "IN (SELECT ... LIMIT n)", PostgreSQL may run
-	// the subquery once per row of the edition when its statistics predate
-	// the edition's rows (the usual case right after planning), and, SKIP
-	// LOCKED seeing other rows each time, claim the whole edition in one
-	// statement that runs for minutes.
-	rows, err := db.cachedQuery(ctx, db.dialect.rebind(`WITH batch AS MATERIALIZED (SELECT subscriber_id AS claimed FROM deliveries
-    WHERE edition_id = ? AND status IN ('queued', 'sending') AND next_at <= ?
-    ORDER BY next_at LIMIT ?`+lock+`)
-UPDATE deliveries AS d SET status = 'sending', owner = ?, next_at = ?
-FROM batch WHERE d.edition_id = ? AND d.subscriber_id = batch.claimed
-RETURNING subscriber_id, attempts`), edition, micros(now), limit, owner, micros(now.Add(lease)), edition)
+	// The batch is picked in a materialized CTE, before it is updated, so
+	// that the LIMIT holds whatever plan PostgreSQL chooses (written as
+	// "IN (SELECT ... LIMIT 1)", a semi join may re-run the subquery per
+	// row and, SKIP LOCKED seeing other rows each time, claim many).
+	b := &Batch{EditionID: edition}
+	err := db.cachedQueryRow(ctx, db.dialect.rebind(`WITH pick AS MATERIALIZED (SELECT first_subscriber AS first FROM delivery_batches
+    WHERE edition_id = ? AND next_at <= ? ORDER BY next_at LIMIT 1`+lock+`)
+UPDATE delivery_batches AS b SET owner = ?, next_at = ?
+FROM pick WHERE b.edition_id = ? AND b.first_subscriber = pick.first
+RETURNING first_subscriber, last_subscriber`), edition, micros(now), owner, micros(now.Add(lease)), edition).Scan(&b.First, &b.Last)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
 	if err != nil {
-		return nil, fmt.Errorf("store: claim deliveries of edition %d: %w", edition, err)
+		return nil, fmt.Errorf("store: claim a batch of edition %d: %w", edition, err)
+	}
+	rows, err := db.cachedQuery(ctx, db.dialect.rebind(`SELECT subscriber_id, attempts FROM deliveries
+WHERE edition_id = ? AND subscriber_id BETWEEN ? AND ? AND status = 'queued' AND next_at <= ?
+ORDER BY subscriber_id`), edition, b.First, b.Last, micros(now))
+	if err != nil {
+		return nil, fmt.Errorf("store: claim a batch of edition %d: %w", edition, err)
 	}
 	defer rows.Close()
-	claims := make([]Claim, 0, limit)
 	for rows.Next() {
 		c := Claim{EditionID: edition}
 		if err := rows.Scan(&c.SubscriberID, &c.Attempts); err != nil {
-			return nil, fmt.Errorf("store: claim deliveries of edition %d: %w", edition, err)
+			return nil, fmt.Errorf("store: claim a batch of edition %d: %w", edition, err)
 		}
-		claims = append(claims, c)
+		b.Claims = append(b.Claims, c)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: claim deliveries of edition %d: %w", edition, err)
+		return nil, fmt.Errorf("store: claim a batch of edition %d: %w", edition, err)
 	}
-	return claims, nil
+	return b, nil
 }
 
-// RenewClaims moves the lease of owner's claims on subscribers of edition
-// to until, for a worker still busy with them.
-func (db *DB) RenewClaims(ctx context.Context, edition int64, owner string, subscribers []int64, until time.Time) error {
-	if len(subscribers) == 0 {
-		return nil
-	}
-	in, ids := db.idsIn("subscriber_id", subscribers)
-	_, err := db.cachedExec(ctx, nil, db.dialect.rebind(`UPDATE deliveries SET next_at = ?
-WHERE edition_id = ? AND owner = ? AND status = 'sending' AND `+in), append([]any{micros(until), edition, owner}, ids...)...)
+// RenewBatch moves the lease of owner's batch of edition starting at
+// first on to until, for a worker still busy with it.
+func (db *DB) RenewBatch(ctx context.Context, edition, first int64, owner string, until time.Time) error {
+	_, err := db.cachedExec(ctx, nil, db.dialect.rebind(`UPDATE delivery_batches SET next_at = ?
+WHERE edition_id = ? AND first_subscriber = ? AND owner = ?`), micros(until), edition, first, owner)
 	if err != nil {
-		return fmt.Errorf("store: renew claims on edition %d: %w", edition, err)
+		return fmt.Errorf("store: renew a batch of edition %d: %w", edition, err)
 	}
 	return nil
 }
 
-// ReleaseClaims gives back owner's claims on subscribers of edition that
-// it did not get to, due again at at, without counting an attempt.
-func (db *DB) ReleaseClaims(ctx context.Context, edition int64, owner string, subscribers []int64, at time.Time) error {
-	if len(subscribers) == 0 {
-		return nil
-	}
-	in, ids := db.idsIn("subscriber_id", subscribers)
-	_, err := db.sql.ExecContext(ctx, db.dialect.rebind(`UPDATE deliveries SET status = 'queued', owner = '', next_at = ?
-WHERE edition_id = ? AND owner = ? AND status = 'sending' AND `+in), append([]any{micros(at), edition, owner}, ids...)...)
-	if err != nil {
-		return fmt.Errorf("store: release claims on edition %d: %w", edition, err)
+// releaseBatches gives back owner's batches, in tx when it is not nil. A
+// batch another worker holds now (owner's lease ran out) is left alone.
+func (db *DB) releaseBatches(ctx context.Context, tx *sql.Tx, owner string, releases []BatchRelease) error {
+	for _, r := range releases {
+		// Deleted first when nothing is left, so that the update below
+		// always finds a queued delivery.
+		_, err := db.cachedExec(ctx, tx, db.dialect.rebind(`DELETE FROM delivery_batches
+WHERE edition_id = ? AND first_subscriber = ? AND owner = ? AND NOT EXISTS (SELECT 1 FROM deliveries d
+    WHERE d.edition_id = delivery_batches.edition_id AND d.subscriber_id BETWEEN delivery_batches.first_subscriber
+    AND delivery_batches.last_subscriber AND d.status = 'queued')`), r.EditionID, r.First, owner)
+		if err != nil {
+			return fmt.Errorf("store: release a batch of edition %d: %w", r.EditionID, err)
+		}
+		notBefore := micros(r.NotBefore)
+		_, err = db.cachedExec(ctx, tx, db.dialect.rebind(`UPDATE delivery_batches SET owner = '', next_at = COALESCE((
+    SELECT MIN(CASE WHEN d.next_at > ? THEN d.next_at ELSE ? END) FROM deliveries d
+    WHERE d.edition_id = delivery_batches.edition_id AND d.subscriber_id BETWEEN delivery_batches.first_subscriber
+    AND delivery_batches.last_subscriber AND d.status = 'queued'), ?)
+WHERE edition_id = ? AND first_subscriber = ? AND owner = ?`), notBefore, notBefore, notBefore, r.EditionID, r.First, owner)
+		if err != nil {
+			return fmt.Errorf("store: release a batch of edition %d: %w", r.EditionID, err)
+		}
 	}
 	return nil
 }
@@ -141,13 +197,14 @@ type DeliveryResult struct {
 	Until time.Time
 }
 
-// RecordDeliveries stores the results of owner's claims, in one
-// transaction. A sent delivery is recorded whoever holds the claim now (it
-// went out); any other result only while owner still holds it. A bounce
-// counts against the subscriber, who is marked bounced at
+// RecordDeliveries stores the results of owner's deliveries and then
+// gives back the batches in releases, in one transaction. A sent delivery
+// is recorded whoever holds its batch now (it went out); any other result
+// only while owner still holds the batch and the delivery is queued. A
+// bounce counts against the subscriber, who is marked bounced at
 // bounceThreshold; a delivery that went out clears their count.
-func (db *DB) RecordDeliveries(ctx context.Context, owner string, results []DeliveryResult, bounceThreshold int) error {
-	if len(results) == 0 {
+func (db *DB) RecordDeliveries(ctx context.Context, owner string, results []DeliveryResult, releases []BatchRelease, bounceThreshold int) error {
+	if len(results) == 0 && len(releases) == 0 {
 		return nil
 	}
 	tx, err := db.sql.BeginTx(ctx, nil)
@@ -179,11 +236,16 @@ func (db *DB) RecordDeliveries(ctx context.Context, owner string, results []Deli
 		if r.Attempted {
 			attempted = 1
 		}
-		_, err := db.cachedExec(ctx, tx, db.dialect.rebind(`UPDATE deliveries SET status = ?, next_at = ?, attempts = attempts + ?,
-    owner = '', error = ? WHERE edition_id = ? AND subscriber_id = ? AND owner = ? AND status = 'sending'`),
+		res, err := db.cachedExec(ctx, tx, db.dialect.rebind(`UPDATE deliveries SET status = ?, next_at = ?, attempts = attempts + ?,
+    error = ? WHERE edition_id = ? AND subscriber_id = ? AND status = 'queued' AND EXISTS (SELECT 1 FROM delivery_batches b
+    WHERE b.edition_id = deliveries.edition_id AND deliveries.subscriber_id BETWEEN b.first_subscriber AND b.last_subscriber
+    AND b.owner = ?)`),
 			r.Status, micros(r.NextAt), attempted, clipText(r.Error, 500), r.EditionID, r.SubscriberID, owner)
 		if err != nil {
 			return fmt.Errorf("store: record delivery: %w", err)
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			continue // owner's lease ran out: the batch's new owner decides
 		}
 		if r.Status == DeliveryBounced {
 			_, err := tx.ExecContext(ctx, db.dialect.rebind(`UPDATE subscribers SET bounces = bounces + 1,
@@ -201,7 +263,7 @@ func (db *DB) RecordDeliveries(ctx context.Context, owner string, results []Deli
 	for edition, g := range sent {
 		in, ids := db.idsIn("subscriber_id", g.ids)
 		_, err := db.cachedExec(ctx, tx, db.dialect.rebind(`UPDATE deliveries SET status = 'sent', sent_at = ?,
-    attempts = attempts + 1, owner = '', error = '' WHERE edition_id = ? AND `+in), append([]any{now, edition}, ids...)...)
+    attempts = attempts + 1, error = '' WHERE edition_id = ? AND `+in), append([]any{now, edition}, ids...)...)
 		if err != nil {
 			return fmt.Errorf("store: record sent deliveries: %w", err)
 		}
@@ -221,6 +283,9 @@ WHERE `+in), append([]any{until, until}, idArgs...)...)
 		if err != nil {
 			return fmt.Errorf("store: record deliveries: %w", err)
 		}
+	}
+	if err := db.releaseBatches(ctx, tx, owner, releases); err != nil {
+		return err
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("store: record deliveries: %w", err)
@@ -286,17 +351,24 @@ type QueueState struct {
 	NextAt  time.Time
 }
 
-// EditionQueue reports what is left to send of edition at now.
+// EditionQueue reports what is left to send of edition at now. A
+// delivery still queued counts as claimed while a worker holds its batch,
+// and is otherwise due at its own time or its batch's, whichever is later.
 func (db *DB) EditionQueue(ctx context.Context, edition int64, now time.Time) (QueueState, error) {
 	var q QueueState
 	var next sql.NullInt64
+	n := micros(now)
 	err := db.sql.QueryRowContext(ctx, db.dialect.rebind(`SELECT
-    COALESCE(SUM(CASE WHEN next_at <= ? THEN 1 ELSE 0 END), 0),
-    COALESCE(SUM(CASE WHEN status = 'sending' AND next_at > ? THEN 1 ELSE 0 END), 0),
-    COALESCE(SUM(CASE WHEN status = 'queued' AND next_at > ? THEN 1 ELSE 0 END), 0),
-    MIN(CASE WHEN status = 'queued' AND next_at > ? THEN next_at END)
-FROM deliveries WHERE edition_id = ? AND status IN ('queued', 'sending')`),
-		micros(now), micros(now), micros(now), micros(now), edition).Scan(&q.Due, &q.Claimed, &q.Waiting, &next)
+    COALESCE(SUM(CASE WHEN NOT held AND due <= ? THEN 1 ELSE 0 END), 0),
+    COALESCE(SUM(CASE WHEN held THEN 1 ELSE 0 END), 0),
+    COALESCE(SUM(CASE WHEN NOT held AND due > ? THEN 1 ELSE 0 END), 0),
+    MIN(CASE WHEN NOT held AND due > ? THEN due END)
+FROM (SELECT b.owner <> '' AND b.next_at > ? AS held,
+        CASE WHEN d.next_at > b.next_at THEN d.next_at ELSE b.next_at END AS due
+    FROM delivery_batches b JOIN deliveries d ON d.edition_id = b.edition_id
+        AND d.subscriber_id BETWEEN b.first_subscriber AND b.last_subscriber
+    WHERE b.edition_id = ? AND d.status = 'queued') queued`),
+		n, n, n, n, edition).Scan(&q.Due, &q.Claimed, &q.Waiting, &next)
 	if err != nil {
 		return q, fmt.Errorf("store: queue of edition %d: %w", edition, err)
 	}

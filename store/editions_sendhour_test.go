@@ -47,12 +47,12 @@ func TestPlanDeliveriesAtHonoursSendHours(t *testing.T) {
 				t.Errorf("subscriber %d queued for %v, want %v", id, got.In(ict), at.In(ict))
 			}
 		}
-		claims, err := db.ClaimDeliveries(ctx, e.ID, "w1", cutAt, time.Minute, 10)
-		if err != nil {
-			t.Fatal(err)
+		b, err := db.ClaimBatch(ctx, e.ID, "w1", cutAt, time.Minute)
+		if err != nil || b == nil {
+			t.Fatal(b, err)
 		}
-		if len(claims) != 1 || claims[0].SubscriberID != anyHour {
-			t.Fatalf("claim at 06:00 took %+v, want only subscriber %d", claims, anyHour)
+		if claims := b.Claims; len(claims) != 1 || claims[0].SubscriberID != anyHour {
+			t.Fatalf("claim at 06:00 took %+v, want only subscriber %d", b.Claims, anyHour)
 		}
 	})
 }

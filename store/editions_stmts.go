@@ -83,3 +83,14 @@ func (db *DB) cachedQuery(ctx context.Context, query string, args ...any) (*sql.
 	}
 	return s.QueryContext(ctx, args...)
 }
+
+// cachedQueryRow is cachedQuery for a query that returns at most one row.
+func (db *DB) cachedQueryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	s, err := db.stmt(ctx, query)
+	if err != nil || s == nil {
+		// With err set, the plain query fails with the same error, or
+		// runs without a prepared statement.
+		return db.sql.QueryRowContext(ctx, query, args...)
+	}
+	return s.QueryRowContext(ctx, args...)
+}

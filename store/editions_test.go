@@ -48,8 +48,14 @@ func TestPlanDeliveriesInChunksSkipsOthersAndSubscribersWithPendingDeliveries(t 
 
 		now := time.Date(2026, 11, 30, 6, 0, 0, 0, time.UTC)
 		e1 := newEdition(t, db, CadenceDaily, now)
+		db.deliveryBatch = 2
 		if n := planAll(t, db, e1, 3); n != 7 || e1.Recipients != 7 || e1.Status != EditionSending {
 			t.Fatalf("planned %d, edition %+v", n, e1)
+		}
+		// Chunks of 3, 3 and 1, each cut into batches of at most 2.
+		want := [][2]int64{{daily[0], daily[1]}, {daily[2], daily[2]}, {daily[3], daily[4]}, {daily[5], daily[5]}, {daily[6], daily[6]}}
+		if got := editionBatches(t, db, e1.ID); !slices.Equal(got, want) {
+			t.Fatalf("batches %v, want %v", got, want)
 		}
 		got, err := db.EditionByID(ctx, e1.ID)
 		if err != nil || got.Status != EditionSending || got.Recipients != 7 || got.PlannedThrough != daily[6] {
@@ -58,15 +64,16 @@ func TestPlanDeliveriesInChunksSkipsOthersAndSubscribersWithPendingDeliveries(t 
 
 		// Two of e1 are sent; a second edition of the cadence leaves out the
 		// five whose e1 delivery is still to send.
-		claims, err := db.ClaimDeliveries(ctx, e1.ID, "w1", time.Now(), time.Minute, 2)
-		if err != nil || len(claims) != 2 {
-			t.Fatalf("claims %v, %v", claims, err)
+		b, err := db.ClaimBatch(ctx, e1.ID, "w1", time.Now(), time.Minute)
+		if err != nil || b == nil || len(b.Claims) != 2 {
+			t.Fatalf("batch %+v, %v", b, err)
 		}
+		claims := b.Claims
 		var results []DeliveryResult
 		for _, c := range claims {
 			results = append(results, DeliveryResult{EditionID: e1.ID, SubscriberID: c.SubscriberID, Status: DeliverySent, Until: now})
 		}
-		if err := db.RecordDeliveries(ctx, "w1", results, 2); err != nil {
+		if err := db.RecordDeliveries(ctx, "w1", results, []BatchRelease{{EditionID: e1.ID, First: b.First}}, 2); err != nil {
 			t.Fatal(err)
 		}
 		e2 := newEdition(t, db, CadenceDaily, now.Add(24*time.Hour))
@@ -80,57 +87,116 @@ func TestPlanDeliveriesInChunksSkipsOthersAndSubscribersWithPendingDeliveries(t 
 	})
 }
 
-func TestClaimsLeasesAndRelease(t *testing.T) {
+// editionBatches returns the subscriber ranges of edition's batches.
+func editionBatches(t *testing.T, db *DB, edition int64) [][2]int64 {
+	t.Helper()
+	rows, err := db.sql.QueryContext(context.Background(), db.dialect.rebind(
+		"SELECT first_subscriber, last_subscriber FROM delivery_batches WHERE edition_id = ? ORDER BY first_subscriber"), edition)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out [][2]int64
+	for rows.Next() {
+		var r [2]int64
+		if err := rows.Scan(&r[0], &r[1]); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func batchIDs(b *Batch) []int64 {
+	if b == nil {
+		return nil
+	}
+	var ids []int64
+	for _, c := range b.Claims {
+		ids = append(ids, c.SubscriberID)
+	}
+	return ids
+}
+
+func TestBatchClaimsLeasesAndRelease(t *testing.T) {
 	eachBackend(t, func(t *testing.T, openTestDB opener) {
 		ctx := context.Background()
 		db := openTestDB(t)
+		db.deliveryBatch = 3
+		var subs []int64
 		for i := range 5 {
-			insertSubscriber(t, db, fmt.Sprintf("a%d@example.vn", i), StatusActive, CadenceDaily)
+			subs = append(subs, insertSubscriber(t, db, fmt.Sprintf("a%d@example.vn", i), StatusActive, CadenceDaily))
 		}
 		e := newEdition(t, db, CadenceDaily, time.Now())
 		planAll(t, db, e, 100)
 		now := time.Now()
-		a, err := db.ClaimDeliveries(ctx, e.ID, "a", now, time.Minute, 3)
-		if err != nil || len(a) != 3 {
-			t.Fatalf("first claim %v %v", a, err)
+		a, err := db.ClaimBatch(ctx, e.ID, "a", now, time.Minute)
+		if err != nil || !slices.Equal(batchIDs(a), subs[:3]) {
+			t.Fatalf("first claim %v %v, want %v", batchIDs(a), err, subs[:3])
 		}
-		b, err := db.ClaimDeliveries(ctx, e.ID, "b", now, time.Minute, 10)
-		if err != nil || len(b) != 2 {
-			t.Fatalf("second claim %v %v, want the 2 left", b, err)
+		b, err := db.ClaimBatch(ctx, e.ID, "b", now, time.Minute)
+		if err != nil || !slices.Equal(batchIDs(b), subs[3:]) {
+			t.Fatalf("second claim %v %v, want the 2 left", batchIDs(b), err)
 		}
-		for _, c := range b {
-			if slices.ContainsFunc(a, func(x Claim) bool { return x.SubscriberID == c.SubscriberID }) {
-				t.Fatalf("subscriber %d claimed twice", c.SubscriberID)
-			}
+		if c, err := db.ClaimBatch(ctx, e.ID, "c", now, time.Minute); c != nil || err != nil {
+			t.Fatalf("claimed %v (%v) while every batch is leased", batchIDs(c), err)
 		}
-		if c, _ := db.ClaimDeliveries(ctx, e.ID, "c", now, time.Minute, 10); len(c) != 0 {
-			t.Fatalf("claimed %v while all are leased", c)
-		}
-		// a crashes; once its lease has passed, its claims are due again.
+		// a crashes; once its lease has passed, its batch is due again.
 		later := now.Add(2 * time.Minute)
-		if err := db.RenewClaims(ctx, e.ID, "b", []int64{b[0].SubscriberID, b[1].SubscriberID}, later.Add(time.Minute)); err != nil {
+		if err := db.RenewBatch(ctx, e.ID, b.First, "b", later.Add(time.Minute)); err != nil {
 			t.Fatal(err)
 		}
-		c, err := db.ClaimDeliveries(ctx, e.ID, "c", later, time.Minute, 10)
-		if err != nil || len(c) != 3 {
-			t.Fatalf("after a's lease: %v %v, want a's 3 (b renewed)", c, err)
+		c, err := db.ClaimBatch(ctx, e.ID, "c", later, time.Minute)
+		if err != nil || !slices.Equal(batchIDs(c), subs[:3]) {
+			t.Fatalf("after a's lease: %v %v, want a's 3 (b renewed)", batchIDs(c), err)
 		}
 		q, err := db.EditionQueue(ctx, e.ID, later)
 		if err != nil || q.Due != 0 || q.Claimed != 5 {
 			t.Fatalf("queue %+v %v", q, err)
 		}
-		// a's late outcome for a row c now holds is ignored (unless sent).
-		err = db.RecordDeliveries(ctx, "a", []DeliveryResult{{EditionID: e.ID, SubscriberID: a[0].SubscriberID,
-			Status: DeliveryFailed, Error: "late"}}, 2)
+		// a's late outcome for a delivery c now holds is ignored, and so
+		// is a's release of the batch; a sent one counts (it went out).
+		err = db.RecordDeliveries(ctx, "a", []DeliveryResult{
+			{EditionID: e.ID, SubscriberID: subs[0], Status: DeliveryFailed, Error: "late"},
+			{EditionID: e.ID, SubscriberID: subs[1], Status: DeliverySent, Until: e.Until},
+		}, []BatchRelease{{EditionID: e.ID, First: a.First}}, 2)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := db.ReleaseClaims(ctx, e.ID, "c", []int64{a[0].SubscriberID}, later); err != nil {
+		counts, err := db.EditionDeliveryCounts(ctx, e.ID)
+		if err != nil || counts[DeliveryQueued] != 4 || counts[DeliverySent] != 1 || counts.Total() != 5 {
+			t.Fatalf("counts %v %v", counts, err)
+		}
+		// b sends its two; its batch is gone, nothing being left in it.
+		err = db.RecordDeliveries(ctx, "b", []DeliveryResult{
+			{EditionID: e.ID, SubscriberID: subs[3], Status: DeliverySent, Until: e.Until},
+			{EditionID: e.ID, SubscriberID: subs[4], Status: DeliverySent, Until: e.Until},
+		}, []BatchRelease{{EditionID: e.ID, First: b.First}}, 2)
+		if err != nil {
 			t.Fatal(err)
 		}
-		counts, err := db.EditionDeliveryCounts(ctx, e.ID)
-		if err != nil || counts[DeliveryQueued] != 1 || counts[DeliverySending] != 4 || counts.Pending() != 5 || counts.Total() != 5 {
-			t.Fatalf("counts %v %v", counts, err)
+		if got := editionBatches(t, db, e.ID); len(got) != 1 || got[0][0] != subs[0] {
+			t.Fatalf("batches %v, want only c's", got)
+		}
+		// c stops (its mail server is down) and gives the batch back until
+		// an hour later: its two queued deliveries wait for that.
+		resume := later.Add(time.Hour)
+		if err := db.RecordDeliveries(ctx, "c", nil, []BatchRelease{{EditionID: e.ID, First: c.First, NotBefore: resume}}, 2); err != nil {
+			t.Fatal(err)
+		}
+		q, err = db.EditionQueue(ctx, e.ID, later)
+		if err != nil || q.Due != 0 || q.Claimed != 0 || q.Waiting != 2 || !q.NextAt.Equal(resume.Truncate(time.Microsecond)) {
+			t.Fatalf("queue after the release %+v %v", q, err)
+		}
+		if d, err := db.ClaimBatch(ctx, e.ID, "d", later, time.Minute); d != nil || err != nil {
+			t.Fatalf("claimed %v (%v) before the batch's time", batchIDs(d), err)
+		}
+		d, err := db.ClaimBatch(ctx, e.ID, "d", resume, time.Minute)
+		if err != nil || !slices.Equal(batchIDs(d), []int64{subs[0], subs[2]}) {
+			t.Fatalf("claim at the batch's time %v %v, want the 2 still queued", batchIDs(d), err)
 		}
 	})
 }
@@ -146,16 +212,17 @@ func TestRecordDeliveriesRetriesBouncesAndFinishes(t *testing.T) {
 		e := newEdition(t, db, CadenceDaily, until)
 		planAll(t, db, e, 100)
 		now := time.Now()
-		claims, err := db.ClaimDeliveries(ctx, e.ID, "w", now, time.Minute, 10)
-		if err != nil || len(claims) != 3 {
-			t.Fatal(claims, err)
+		b, err := db.ClaimBatch(ctx, e.ID, "w", now, time.Minute)
+		if err != nil || len(batchIDs(b)) != 3 {
+			t.Fatal(batchIDs(b), err)
 		}
+		release := []BatchRelease{{EditionID: e.ID, First: b.First}}
 		retryAt := now.Add(time.Hour)
 		err = db.RecordDeliveries(ctx, "w", []DeliveryResult{
 			{EditionID: e.ID, SubscriberID: ok, Status: DeliverySent, Until: until},
 			{EditionID: e.ID, SubscriberID: bad, Status: DeliveryBounced, Attempted: true, Error: "550 5.1.1"},
 			{EditionID: e.ID, SubscriberID: flaky, Status: DeliveryQueued, Attempted: true, NextAt: retryAt, Error: "451"},
-		}, 1)
+		}, release, 1)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -170,11 +237,14 @@ func TestRecordDeliveriesRetriesBouncesAndFinishes(t *testing.T) {
 		if ids, err := db.FinishEditions(ctx); err != nil || len(ids) != 0 {
 			t.Fatalf("finished %v %v with a retry pending", ids, err)
 		}
-		c, err := db.ClaimDeliveries(ctx, e.ID, "w", retryAt, time.Minute, 10)
-		if err != nil || len(c) != 1 || c[0].Attempts != 1 {
-			t.Fatalf("retry claim %v %v", c, err)
+		if c, err := db.ClaimBatch(ctx, e.ID, "w", retryAt.Add(-time.Second), time.Minute); c != nil || err != nil {
+			t.Fatalf("claimed %v (%v) before the retry's time", batchIDs(c), err)
 		}
-		if err := db.RecordDeliveries(ctx, "w", []DeliveryResult{{EditionID: e.ID, SubscriberID: flaky, Status: DeliverySent, Until: until}}, 1); err != nil {
+		c, err := db.ClaimBatch(ctx, e.ID, "w", retryAt, time.Minute)
+		if err != nil || c == nil || len(c.Claims) != 1 || c.Claims[0].SubscriberID != flaky || c.Claims[0].Attempts != 1 {
+			t.Fatalf("retry claim %+v %v", c, err)
+		}
+		if err := db.RecordDeliveries(ctx, "w", []DeliveryResult{{EditionID: e.ID, SubscriberID: flaky, Status: DeliverySent, Until: until}}, release, 1); err != nil {
 			t.Fatal(err)
 		}
 		if ids, err := db.FinishEditions(ctx); err != nil || len(ids) != 1 || ids[0] != e.ID {

@@ -28,6 +28,9 @@ type DB struct {
 	onChange func(ArticleChange)
 	// maxOpen caps open connections; 0 leaves the driver's default.
 	maxOpen int
+	// deliveryBatch is how many deliveries planning puts in a batch; 0
+	// is DefaultDeliveryBatch.
+	deliveryBatch int
 	// stmts holds the delivery queue's prepared statements.
 	stmts stmtCache
 	// instance tells this DB's change notifications from other
@@ -48,6 +51,23 @@ type Option func(*DB)
 // updated_at to move predictably.
 func WithClock(now func() time.Time) Option {
 	return func(db *DB) { db.now = now }
+}
+
+// DefaultDeliveryBatch is how many deliveries a batch holds unless
+// WithDeliveryBatch says otherwise.
+const DefaultDeliveryBatch = 100
+
+// WithDeliveryBatch makes planning cut editions into batches of n
+// deliveries, the unit a worker claims (delivery.batch_size).
+func WithDeliveryBatch(n int) Option {
+	return func(db *DB) { db.deliveryBatch = n }
+}
+
+func (db *DB) batchSize() int {
+	if db.deliveryBatch > 0 {
+		return db.deliveryBatch
+	}
+	return DefaultDeliveryBatch
 }
 
 // WithChangeHook makes the store call fn after every committed article

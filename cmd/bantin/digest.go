@@ -141,7 +141,7 @@ func newDigestParts(cfg *config.Config, db *store.DB, tpl *templates.Set, metric
 		}),
 		archive: newsletter.NewArchive(db, render),
 		delivery: newsletter.DeliveryOptions{
-			Workers: cfg.Delivery.Workers, BatchSize: cfg.Delivery.BatchSize, RecordEvery: cfg.Delivery.RecordEvery,
+			Workers: cfg.Delivery.Workers, RecordEvery: cfg.Delivery.RecordEvery,
 			MaxUnrecorded: cfg.Delivery.MaxUnrecorded, MaxAttempts: cfg.Delivery.MaxAttempts, MaxAge: cfg.Delivery.MaxAge,
 			Backoff: cfg.Delivery.Backoff, Lease: cfg.Delivery.Lease, BounceThreshold: cfg.Delivery.BounceThreshold,
 			Metrics: metrics, Logger: logger,

@@ -45,7 +45,7 @@ func runMigrate(ctx context.Context, e *env, args []string) int {
 
 // openStore opens and migrates the configured database.
 func openStore(ctx context.Context, cfg *config.Config, opts ...store.Option) (*store.DB, error) {
-	opts = append([]store.Option{store.WithMaxOpenConns(cfg.Database.MaxOpenConns)}, opts...)
+	opts = append([]store.Option{store.WithMaxOpenConns(cfg.Database.MaxOpenConns), store.WithDeliveryBatch(cfg.Delivery.BatchSize)}, opts...)
 	db, err := store.Open(ctx, cfg.Database.URL, opts...)
 	if err != nil {
 		return nil, err
