@@ -151,7 +151,7 @@ WHERE s.cadence = ? AND s.status = ? AND s.id > ? AND s.id <= ?`
 	args = append(args, e.Cadence, StatusActive, e.PlannedThrough, last.Int64)
 	for _, other := range others {
 		query += ` AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.edition_id = ? AND d.subscriber_id = s.id
-    AND d.status IN ('queued', 'sending'))`
+    AND d.status = 'queued')`
 		args = append(args, other)
 	}
 	res, err := tx.ExecContext(ctx, db.dialect.rebind(query), args...)
@@ -307,7 +307,7 @@ func (db *DB) SkipEdition(ctx context.Context, id int64) (int, error) {
 		return 0, ErrNotFound
 	}
 	res, err = tx.ExecContext(ctx, db.dialect.rebind(`UPDATE deliveries SET status = ?, error = ?
-WHERE edition_id = ? AND status IN ('queued', 'sending')`), DeliverySkipped, "edition skipped", id)
+WHERE edition_id = ? AND status = 'queued'`), DeliverySkipped, "edition skipped", id)
 	if err != nil {
 		return 0, fmt.Errorf("store: skip edition %d: %w", id, err)
 	}

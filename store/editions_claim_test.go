@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"path/filepath"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -53,4 +55,137 @@ SELECT 'doc-gia-' || i || '@example.vn', 'active', 'daily', '[]', 1, 1 FROM gene
 			t.Fatalf("a claim returned %d deliveries and holds %d batches, want 10 and 1", len(b.Claims), held)
 		}
 	})
+}
+
+// TestClaimPassesOverABatchWithNothingDue: a worker that recorded every
+// outcome of its batch and died before giving it back leaves a batch with
+// nothing queued, due when its lease ends. A claim then gives it back (it
+// is gone) and looks at the next one.
+func TestClaimPassesOverABatchWithNothingDue(t *testing.T) {
+	eachBackend(t, func(t *testing.T, openTestDB opener) {
+		ctx := context.Background()
+		db := openTestDB(t, WithDeliveryBatch(2))
+		for i := range 4 {
+			insertSubscriber(t, db, "ban-doc-"+strconv.Itoa(i)+"@example.vn", StatusActive, CadenceDaily)
+		}
+		e := newEdition(t, db, CadenceDaily, time.Now())
+		planAll(t, db, e, 100)
+		now := time.Now()
+		dead, err := db.ClaimBatch(ctx, e.ID, "dead", now, time.Minute)
+		if err != nil || dead == nil || len(dead.Claims) != 2 {
+			t.Fatal(dead, err)
+		}
+		var results []DeliveryResult
+		for _, c := range dead.Claims {
+			results = append(results, DeliveryResult{EditionID: e.ID, SubscriberID: c.SubscriberID, Status: DeliverySent, Until: e.Until})
+		}
+		if err := db.RecordDeliveries(ctx, "dead", results, nil, 2); err != nil {
+			t.Fatal(err)
+		}
+		// The other batch is held, due again only after the dead one's.
+		alive, err := db.ClaimBatch(ctx, e.ID, "alive", now, 2*time.Minute)
+		if err != nil || alive == nil || alive.First == dead.First {
+			t.Fatal(alive, err)
+		}
+		later := now.Add(time.Minute + time.Second)
+		if b, err := db.ClaimBatch(ctx, e.ID, "next", later, time.Minute); b != nil || err != nil {
+			t.Fatalf("claim after the dead worker's lease: %+v, %v; want none (nothing left to send in it)", b, err)
+		}
+		if got := editionBatches(t, db, e.ID); len(got) != 1 || got[0][0] != alive.First {
+			t.Fatalf("batches %v, want only the one held", got)
+		}
+		// The held batch comes back after its lease, whole.
+		b, err := db.ClaimBatch(ctx, e.ID, "next", now.Add(3*time.Minute), time.Minute)
+		if err != nil || b == nil || b.First != alive.First || len(b.Claims) != 2 {
+			t.Fatalf("claim after the other lease: %+v, %v", b, err)
+		}
+	})
+}
+
+// TestMigrationBatchesDeliveriesInFlight: an installation upgraded in the
+// middle of an edition, with deliveries claimed a row at a time, goes on
+// sending it after migration 8: claimed rows are queued again, and the
+// edition's queued deliveries are cut into batches of 100.
+func TestMigrationBatchesDeliveriesInFlight(t *testing.T) {
+	eachBackendBefore(t, 8, func(t *testing.T, db *DB) {
+		ctx := context.Background()
+		const n = 250
+		for i := range n {
+			insertSubscriber(t, db, "dang-gui-"+strconv.Itoa(i)+"@example.vn", StatusActive, CadenceDaily)
+		}
+		now := time.Now()
+		e := newEdition(t, db, CadenceDaily, now)
+		// As row-at-a-time claiming left it: 10 sent, 30 claimed by a
+		// worker, the rest queued.
+		if _, err := db.sql.ExecContext(ctx, db.dialect.rebind(`INSERT INTO deliveries (edition_id, subscriber_id, status, next_at, owner)
+SELECT ?, id, CASE WHEN id <= 10 THEN 'sent' WHEN id <= 40 THEN 'sending' ELSE 'queued' END, ?, CASE WHEN id <= 40 AND id > 10 THEN 'old-worker' ELSE '' END
+FROM subscribers`), e.ID, micros(now)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.sql.ExecContext(ctx, db.dialect.rebind("UPDATE editions SET status = ? WHERE id = ?"), EditionSending, e.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if got := editionBatches(t, db, e.ID); len(got) != 3 || got[0][0] != 11 || got[2][1] != n {
+			t.Fatalf("batches %v, want 3 covering subscribers 11 to %d", got, n)
+		}
+		sent := 0
+		for {
+			b, err := db.ClaimBatch(ctx, e.ID, "new-worker", now, time.Minute)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if b == nil {
+				break
+			}
+			var results []DeliveryResult
+			for _, c := range b.Claims {
+				results = append(results, DeliveryResult{EditionID: e.ID, SubscriberID: c.SubscriberID, Status: DeliverySent, Until: e.Until})
+			}
+			sent += len(results)
+			if err := db.RecordDeliveries(ctx, "new-worker", results, []BatchRelease{{EditionID: e.ID, First: b.First}}, 2); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if sent != n-10 {
+			t.Errorf("sent %d after the migration, want %d", sent, n-10)
+		}
+		if ids, err := db.FinishEditions(ctx); err != nil || !slices.Equal(ids, []int64{e.ID}) {
+			t.Errorf("finished %v, %v; want the edition", ids, err)
+		}
+	})
+}
+
+// eachBackendBefore runs fn on a SQLite file and a PostgreSQL schema
+// migrated to just before migration version, for tests of what that
+// migration does to rows written before it.
+func eachBackendBefore(t *testing.T, version int, fn func(t *testing.T, db *DB)) {
+	backends := []struct {
+		name string
+		open func(*testing.T) *DB
+	}{
+		{"sqlite", func(t *testing.T) *DB { return openSQLiteFile(t, filepath.Join(t.TempDir(), "bantin.db")) }},
+		{"postgres", openPostgresUnmigrated},
+	}
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) {
+			ctx := context.Background()
+			db := b.open(t)
+			all, err := db.Migrations()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := db.ensureMigrationTable(ctx); err != nil {
+				t.Fatal(err)
+			}
+			for _, m := range all[:slices.IndexFunc(all, func(m Migration) bool { return m.Version == version })] {
+				if _, err := db.applyMigration(ctx, m); err != nil {
+					t.Fatal(err)
+				}
+			}
+			fn(t, db)
+		})
+	}
 }

@@ -18,11 +18,7 @@ import (
 
 // Delivery statuses.
 const (
-	DeliveryQueued = "queued" // to send, at next_at or later
-	// DeliverySending was a delivery claimed by a worker. Deliveries are
-	// claimed by the batch since migration 0008, which gave these back;
-	// the status is no longer set, and only counted as still to send.
-	DeliverySending = "sending"
+	DeliveryQueued  = "queued"  // to send, at next_at or later (a claim holds its batch, not the row)
 	DeliverySent    = "sent"    // the server accepted it
 	DeliveryFailed  = "failed"  // given up: attempts or age exhausted, or refused for a reason not the address's
 	DeliveryBounced = "bounced" // the server refused the address
@@ -297,7 +293,7 @@ WHERE `+in), append([]any{until, until}, idArgs...)...)
 type DeliveryCounts map[string]int
 
 // Pending returns how many are still to send.
-func (c DeliveryCounts) Pending() int { return c[DeliveryQueued] + c[DeliverySending] }
+func (c DeliveryCounts) Pending() int { return c[DeliveryQueued] }
 
 // Total returns how many there are.
 func (c DeliveryCounts) Total() int {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"github.com/bantin/bantin/internal/testutil"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -301,64 +300,41 @@ func TestListSubscribersPagesAndFilters(t *testing.T) {
 // TestMigrationDropsDeliveriesOfEarlierErasures: migration 7 deletes the
 // deliveries that erasures before it left behind, and no one else's.
 func TestMigrationDropsDeliveriesOfEarlierErasures(t *testing.T) {
-	backends := []struct {
-		name string
-		open func(*testing.T) *DB
-	}{
-		{"sqlite", func(t *testing.T) *DB { return openSQLiteFile(t, filepath.Join(t.TempDir(), "bantin.db")) }},
-		{"postgres", openPostgresUnmigrated},
-	}
-	for _, b := range backends {
-		t.Run(b.name, func(t *testing.T) {
-			ctx := context.Background()
-			db := b.open(t)
-			all, err := db.Migrations()
-			if err != nil {
-				t.Fatal(err)
-			}
-			i := slices.IndexFunc(all, func(m Migration) bool { return m.Version == 7 })
-			if err := db.ensureMigrationTable(ctx); err != nil {
-				t.Fatal(err)
-			}
-			for _, m := range all[:i] {
-				if _, err := db.applyMigration(ctx, m); err != nil {
-					t.Fatal(err)
-				}
-			}
-			kept := insertSubscriber(t, db, "o-lai@example.vn", StatusActive, CadenceDaily)
-			erased := insertSubscriber(t, db, "da-xoa@example.vn", StatusActive, CadenceDaily)
-			e := newEdition(t, db, CadenceDaily, time.Date(2026, 11, 30, 6, 0, 0, 0, time.UTC))
-			// Queued as planning did before migration 8 (no batches).
-			if _, err := db.sql.ExecContext(ctx, db.dialect.rebind(`INSERT INTO deliveries (edition_id, subscriber_id, status, next_at)
+	eachBackendBefore(t, 7, func(t *testing.T, db *DB) {
+		ctx := context.Background()
+		kept := insertSubscriber(t, db, "o-lai@example.vn", StatusActive, CadenceDaily)
+		erased := insertSubscriber(t, db, "da-xoa@example.vn", StatusActive, CadenceDaily)
+		e := newEdition(t, db, CadenceDaily, time.Date(2026, 11, 30, 6, 0, 0, 0, time.UTC))
+		// Queued as planning did before migration 8 (no batches).
+		if _, err := db.sql.ExecContext(ctx, db.dialect.rebind(`INSERT INTO deliveries (edition_id, subscriber_id, status, next_at)
 SELECT ?, id, 'queued', 0 FROM subscribers`), e.ID); err != nil {
+			t.Fatal(err)
+		}
+		// An erasure as it was before migration 7.
+		if _, err := db.sql.ExecContext(ctx, db.dialect.rebind("DELETE FROM subscribers WHERE id = ?"), erased); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		var ids []int64
+		rows, err := db.sql.QueryContext(ctx, "SELECT subscriber_id FROM deliveries")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
 				t.Fatal(err)
 			}
-			// An erasure as it was before migration 7.
-			if _, err := db.sql.ExecContext(ctx, db.dialect.rebind("DELETE FROM subscribers WHERE id = ?"), erased); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := db.Migrate(ctx); err != nil {
-				t.Fatal(err)
-			}
-			var ids []int64
-			rows, err := db.sql.QueryContext(ctx, "SELECT subscriber_id FROM deliveries")
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer rows.Close()
-			for rows.Next() {
-				var id int64
-				if err := rows.Scan(&id); err != nil {
-					t.Fatal(err)
-				}
-				ids = append(ids, id)
-			}
-			if err := rows.Err(); err != nil {
-				t.Fatal(err)
-			}
-			if !slices.Equal(ids, []int64{kept}) {
-				t.Errorf("deliveries after migration 7 are of %v, want only %d's", ids, kept)
-			}
-		})
-	}
+			ids = append(ids, id)
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(ids, []int64{kept}) {
+			t.Errorf("deliveries after migration 7 are of %v, want only %d's", ids, kept)
+		}
+	})
 }

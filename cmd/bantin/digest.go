@@ -392,7 +392,7 @@ func (d *digestCmd) send(ctx context.Context, cadence string, id int64, now bool
 
 func formatCounts(c store.DeliveryCounts) string {
 	var parts []string
-	for _, s := range []string{store.DeliverySent, store.DeliveryQueued, store.DeliverySending, store.DeliveryFailed,
+	for _, s := range []string{store.DeliverySent, store.DeliveryQueued, store.DeliveryFailed,
 		store.DeliveryBounced, store.DeliverySkipped} {
 		if c[s] > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", c[s], s))

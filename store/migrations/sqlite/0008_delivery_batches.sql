@@ -21,8 +21,9 @@ CREATE TABLE delivery_batches (
 );
 CREATE INDEX delivery_batches_due ON delivery_batches (edition_id, next_at);
 
--- Rows no longer move through "sending": give back what was claimed, and
--- cut batches of 100 for what is still to send.
+-- Rows no longer move through "sending", and deliveries.owner stays empty
+-- (the batch has the owner): give back what was claimed, and cut batches
+-- of 100 for what is still to send.
 UPDATE deliveries SET status = 'queued', owner = '' WHERE status = 'sending';
 INSERT INTO delivery_batches (edition_id, first_subscriber, last_subscriber, next_at)
 SELECT edition_id, MIN(subscriber_id), MAX(subscriber_id), MIN(next_at)
