@@ -158,12 +158,37 @@ func Open(ctx context.Context, rawURL string, opts ...Option) (*DB, error) {
 		o(db)
 	}
 	db.applyPoolLimits()
-	if err := sqlDB.PingContext(ctx); err != nil {
+	if err := pingSQLite(ctx, sqlDB); err != nil {
 		sqlDB.Close()
 		return nil, fmt.Errorf("store: open %s: %w", u.path, err)
 	}
 	return db, nil
 }
+
+// pingSQLite opens the first connection, which sets the pragmas. Two
+// processes opening a new file at the same moment (serve and a command,
+// or instances of a test) can find it busy while the other switches it to
+// WAL, a step for which SQLite may not wait on the busy timeout: that is
+// tried again for up to the busy timeout.
+func pingSQLite(ctx context.Context, sqlDB *sql.DB) error {
+	deadline := time.Now().Add(10 * time.Second)
+	for wait := 5 * time.Millisecond; ; wait = min(2*wait, 200*time.Millisecond) {
+		err := sqlDB.PingContext(ctx)
+		var coded interface{ Code() int }
+		if err == nil || !errors.As(err, &coded) || coded.Code()&0xff != sqliteBusy || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-time.After(wait):
+		case <-ctx.Done():
+			return err
+		}
+	}
+}
+
+// sqliteBusy is SQLITE_BUSY, the primary result code (the low byte of an
+// extended one).
+const sqliteBusy = 5
 
 // The database/sql drivers ParseURL names.
 const (
@@ -241,7 +266,10 @@ func parseURL(rawURL string) (dbURL, error) {
 	// timeout makes a second writer wait instead of failing at once;
 	// immediate transactions take the write lock up front so that a read
 	// inside a write transaction cannot deadlock against another writer.
-	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)" +
+	// The pragmas run in this order on every new connection: the busy
+	// timeout first, because switching a new file to WAL takes a lock
+	// that a process starting at the same moment may hold.
+	dsn := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)" +
 		"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
 	return dbURL{driver: DriverSQLite, dsn: dsn, path: path}, nil
 }

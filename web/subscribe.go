@@ -267,16 +267,6 @@ func (h *subscribeRoutes) categories(ctx context.Context) ([]store.CategoryCount
 	return h.o.Categories.Categories(ctx)
 }
 
-// categorySlugs reads the slugs the forms offer: a subscriber may only
-// choose among them (see slugsOf).
-func (h *subscribeRoutes) categorySlugs(ctx context.Context) ([]string, error) {
-	cats, err := h.categories(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return slugsOf(cats), nil
-}
-
 // slugsOf returns the slugs of cats. It is never nil, so an empty list
 // refuses all.
 func slugsOf(cats []store.CategoryCount) []string {

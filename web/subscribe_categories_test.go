@@ -24,11 +24,10 @@ func (c *countingCategories) Categories(ctx context.Context) ([]store.CategoryCo
 	return c.db.Categories(ctx)
 }
 
-// TestSubscribeReadsCategoriesOnce: every answer to a subscribe post,
-// accepted or refused, reads the category list once, though a refused form
-// both checks the choice against it and shows it again.
-func TestSubscribeReadsCategoriesOnce(t *testing.T) {
-	w := newSubWeb(t, func(o *newsletter.SubscriptionOptions) { o.SubscribePerIP = 1 })
+// countCategoryReads serves w's pages again with a category list that
+// counts how often it is read.
+func (w *subWeb) countCategoryReads(t *testing.T) *countingCategories {
+	t.Helper()
 	cats := &countingCategories{db: w.db}
 	pages, err := templates.New(templates.Options{Location: ict})
 	if err != nil {
@@ -38,6 +37,15 @@ func TestSubscribeReadsCategoriesOnce(t *testing.T) {
 		Articles: w.db, DB: w.db, Templates: pages, MaxBodySize: 1 << 20,
 		Subscribe: SubscribeOptions{Subscriptions: w.subs, Categories: cats}}).Handler())
 	t.Cleanup(w.ts.Close)
+	return cats
+}
+
+// TestSubscribeReadsCategoriesOnce: every answer to a subscribe post,
+// accepted or refused, reads the category list once, though a refused form
+// both checks the choice against it and shows it again.
+func TestSubscribeReadsCategoriesOnce(t *testing.T) {
+	w := newSubWeb(t, func(o *newsletter.SubscriptionOptions) { o.SubscribePerIP = 1 })
+	cats := w.countCategoryReads(t)
 
 	tests := []struct {
 		name   string
@@ -67,6 +75,35 @@ func TestSubscribeReadsCategoriesOnce(t *testing.T) {
 		form := tt.form() // loads the form page, which reads the list too
 		cats.reads.Store(0)
 		resp, body := w.post(t, "/subscribe", form)
+		if resp.StatusCode != tt.status {
+			t.Fatalf("%s: status %d, want %d\n%s", tt.name, resp.StatusCode, tt.status, body)
+		}
+		if n := cats.reads.Load(); n != 1 {
+			t.Errorf("%s: the category list was read %d times, want 1", tt.name, n)
+		}
+	}
+}
+
+// TestPreferencesSaveReadsCategoriesOnce: saving preferences, accepted or
+// refused, reads the category list once, though the choice is checked
+// against it and the page shows it again.
+func TestPreferencesSaveReadsCategoriesOnce(t *testing.T) {
+	w := newSubWeb(t)
+	cats := w.countCategoryReads(t)
+	prefs, _ := w.confirmedSubscriber(t, "cai-dat@example.vn")
+	tok := tokenOf(t, prefs)
+	tests := []struct {
+		name   string
+		hour   string
+		status int
+	}{
+		{"accepted", "6", http.StatusOK},
+		{"bad hour", "25", http.StatusBadRequest},
+	}
+	for _, tt := range tests {
+		cats.reads.Store(0)
+		resp, body := w.post(t, "/preferences", url.Values{"t": {tok}, "action": {"save"}, "name": {"Cài Đặt"},
+			"cadence": {"weekly"}, "send_hour": {tt.hour}})
 		if resp.StatusCode != tt.status {
 			t.Fatalf("%s: status %d, want %d\n%s", tt.name, resp.StatusCode, tt.status, body)
 		}

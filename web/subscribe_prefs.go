@@ -35,7 +35,7 @@ func (h *subscribeRoutes) preferences(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	h.renderPreferences(w, r, lang, http.StatusOK, sub, tok, valuesOf(sub), formState{})
+	h.showPreferences(w, r, lang, http.StatusOK, sub, tok, valuesOf(sub), formState{})
 }
 
 // savePreferences handles the preferences form's buttons: save, pause,
@@ -75,13 +75,13 @@ func (h *subscribeRoutes) savePreferences(w http.ResponseWriter, r *http.Request
 	}
 	switch {
 	case errors.Is(err, newsletter.ErrNotAllowed):
-		h.renderPreferences(w, r, lang, http.StatusConflict, sub, tok, valuesOf(sub), formState{Alert: "prefs.not_allowed"})
+		h.showPreferences(w, r, lang, http.StatusConflict, sub, tok, valuesOf(sub), formState{Alert: "prefs.not_allowed"})
 	case errors.Is(err, store.ErrNotFound):
 		h.badLink(w, r, lang)
 	case err != nil:
 		h.s.serverError(w, r, lang, err)
 	default:
-		h.renderPreferences(w, r, lang, http.StatusOK, sub, tok, valuesOf(sub), formState{Notice: notice})
+		h.showPreferences(w, r, lang, http.StatusOK, sub, tok, valuesOf(sub), formState{Notice: notice})
 	}
 }
 
@@ -96,26 +96,27 @@ func (h *subscribeRoutes) saveSettings(w http.ResponseWriter, r *http.Request, l
 		hour = -2 // refused below, with the other fields' errors
 	}
 	v.SendHour = hour
-	known, err := h.categorySlugs(r.Context())
+	// Read once: to check the choice and to show the page again.
+	cats, err := h.categories(r.Context())
 	if err != nil {
 		h.s.serverError(w, r, lang, err)
 		return
 	}
 	sub2, err := h.subs.UpdatePreferences(r.Context(), sub.ID, newsletter.Preferences{
-		Name: v.Name, Cadence: v.Cadence, Categories: f["category"], SendHour: hour, KnownCategories: known,
+		Name: v.Name, Cadence: v.Cadence, Categories: f["category"], SendHour: hour, KnownCategories: slugsOf(cats),
 	}, clientIP(r, h.o.TrustedProxies))
 	var inputErrs newsletter.InputErrors
 	switch {
 	case errors.As(err, &inputErrs):
 		var st formState
 		st.setInputErrors(inputErrs)
-		h.renderPreferences(w, r, lang, http.StatusBadRequest, sub, tok, v, st)
+		h.renderPreferences(w, r, lang, http.StatusBadRequest, sub, tok, v, st, cats)
 	case errors.Is(err, store.ErrNotFound):
 		h.badLink(w, r, lang)
 	case err != nil:
 		h.s.serverError(w, r, lang, err)
 	default:
-		h.renderPreferences(w, r, lang, http.StatusOK, sub2, tok, valuesOf(sub2), formState{Notice: "prefs.saved"})
+		h.renderPreferences(w, r, lang, http.StatusOK, sub2, tok, valuesOf(sub2), formState{Notice: "prefs.saved"}, cats)
 	}
 }
 
@@ -156,7 +157,7 @@ func (h *subscribeRoutes) erase(w http.ResponseWriter, r *http.Request) {
 	}
 	if r.PostForm.Get("confirm") != "yes" {
 		st := formState{Errors: []fieldMessage{{Field: "confirm", Key: "prefs.err.erase_confirm"}}, Focus: "confirm"}
-		h.renderPreferences(w, r, lang, http.StatusBadRequest, sub, tok, valuesOf(sub), st)
+		h.showPreferences(w, r, lang, http.StatusBadRequest, sub, tok, valuesOf(sub), st)
 		return
 	}
 	if err := h.subs.Erase(r.Context(), sub.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
@@ -184,12 +185,19 @@ func (h *subscribeRoutes) fromLink(w http.ResponseWriter, r *http.Request, lang,
 	return sub, true
 }
 
-func (h *subscribeRoutes) renderPreferences(w http.ResponseWriter, r *http.Request, lang string, status int, sub *store.Subscriber, tok string, v subscribeValues, st formState) {
+// showPreferences shows the preferences page with the categories read
+// now.
+func (h *subscribeRoutes) showPreferences(w http.ResponseWriter, r *http.Request, lang string, status int, sub *store.Subscriber, tok string, v subscribeValues, st formState) {
 	cats, err := h.categories(r.Context())
 	if err != nil {
 		h.s.serverError(w, r, lang, err)
 		return
 	}
+	h.renderPreferences(w, r, lang, status, sub, tok, v, st, cats)
+}
+
+// renderPreferences shows the preferences page offering cats.
+func (h *subscribeRoutes) renderPreferences(w http.ResponseWriter, r *http.Request, lang string, status int, sub *store.Subscriber, tok string, v subscribeValues, st formState, cats []store.CategoryCount) {
 	hours := make([]int, 24)
 	for i := range hours {
 		hours[i] = i

@@ -51,7 +51,7 @@ func (l *leaderWork) run(ctx context.Context) error {
 // /metrics as bantin_leader.
 func newElector(db *store.DB, metrics *newsletter.Metrics, logger *slog.Logger) *cluster.Elector {
 	e := cluster.New(db, cluster.Options{Logger: logger})
-	metrics.AddGauge("bantin_leader", "1 while this instance is the leader: it cuts editions, polls upstream feeds and imports articles.dir.",
+	metrics.AddGauge("bantin_leader", "1 while this instance is the leader: it cuts editions, polls upstream feeds, imports articles.dir and pings the WebSub hub.",
 		func() float64 {
 			if e.IsLeader() {
 				return 1

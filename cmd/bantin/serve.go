@@ -142,7 +142,11 @@ func serve(ctx context.Context, cfg *config.Config, logger *slog.Logger) error {
 	lead.add("digest schedule", digests.schedule)
 	start("digest delivery", digests.deliver)
 	if pinger != nil {
-		start("websub pinger", pinger.Run)
+		// Every instance rebuilds its feeds on every change and queues
+		// their URLs; one ping to the hub is enough. A new leader's first
+		// ping repeats what it queued while following, which covers
+		// changes the old leader may have died before announcing.
+		lead.add("websub pinger", pinger.Run)
 	}
 	if cfg.Articles.Watch || cfg.Articles.RescanInterval > 0 {
 		w := source.NewWatcher(newImporter(cfg, db, logger), source.WatcherOptions{
