@@ -86,6 +86,18 @@ func (db *DB) ensureMigrationTable(ctx context.Context) error {
 	return nil
 }
 
+// SchemaTooNewError reports a database migrated by a newer release than
+// this one.
+type SchemaTooNewError struct {
+	Version int // the database's schema version
+	Known   int // the newest this release knows
+}
+
+func (e *SchemaTooNewError) Error() string {
+	return fmt.Sprintf("store: the database's schema is version %d, newer than this release knows (%d): run the release that migrated it, or a newer one",
+		e.Version, e.Known)
+}
+
 // Migrate applies every migration newer than the schema, each in its own
 // transaction, and returns the ones it applied. Concurrent calls are safe:
 // a transaction re-checks the version after taking the write lock.
@@ -98,6 +110,16 @@ func (db *DB) Migrate(ctx context.Context) ([]Migration, error) {
 	err = db.withMigrationLock(ctx, func() error {
 		if err := db.ensureMigrationTable(ctx); err != nil {
 			return err
+		}
+		// An older release must not work on a schema it does not know:
+		// beside newer instances it could break what they rely on (such
+		// as how deliveries are claimed).
+		var newest int
+		if err := db.sql.QueryRowContext(ctx, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations").Scan(&newest); err != nil {
+			return fmt.Errorf("store: schema version: %w", err)
+		}
+		if known := all[len(all)-1].Version; newest > known {
+			return &SchemaTooNewError{Version: newest, Known: known}
 		}
 		for _, m := range all {
 			done, err := db.applyMigration(ctx, m)

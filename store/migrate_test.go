@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -154,4 +155,29 @@ func TestMigrateWithOneConnectionAllowed(t *testing.T) {
 	if got := db.sql.Stats().MaxOpenConnections; got != 2 {
 		t.Fatalf("MaxOpenConnections = %d, want the floor of 2", got)
 	}
+}
+
+// TestMigrateRefusesANewerSchema: a release older than the schema stops
+// before touching the database, on both backends, naming both versions.
+func TestMigrateRefusesANewerSchema(t *testing.T) {
+	eachBackend(t, func(t *testing.T, openTestDB opener) {
+		ctx := context.Background()
+		db := openTestDB(t)
+		all, err := db.Migrations()
+		if err != nil {
+			t.Fatal(err)
+		}
+		known := all[len(all)-1].Version
+		if _, err := db.sql.ExecContext(ctx, db.dialect.rebind(
+			"INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)"),
+			known+1, fmt.Sprintf("%04d_from_a_newer_release.sql", known+1), 1); err != nil {
+			t.Fatal(err)
+		}
+		_, err = db.Migrate(ctx)
+		var tooNew *SchemaTooNewError
+		if !errors.As(err, &tooNew) || tooNew.Version != known+1 || tooNew.Known != known ||
+			!strings.Contains(err.Error(), fmt.Sprintf("version %d, newer than this release knows (%d)", known+1, known)) {
+			t.Fatalf("Migrate on a newer schema = %v", err)
+		}
+	})
 }
