@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -188,4 +189,33 @@ func eachBackendBefore(t *testing.T, version int, fn func(t *testing.T, db *DB))
 			fn(t, db)
 		})
 	}
+}
+
+// TestPipelinedStatementsAreOneTransaction: the statements recording a
+// group of outcomes on PostgreSQL go in one round trip, and a failure in
+// any of them keeps all of them from taking effect.
+func TestPipelinedStatementsAreOneTransaction(t *testing.T) {
+	eachBackend(t, func(t *testing.T, openTestDB opener) {
+		db := openTestDB(t)
+		if db.dialect.name() != "postgres" {
+			t.Skip("pipelining is PostgreSQL's")
+		}
+		ctx := context.Background()
+		id := insertSubscriber(t, db, "mot-lan@example.vn", StatusActive, CadenceDaily)
+		rename := sqlStatement{db.dialect.rebind("UPDATE subscribers SET name = ? WHERE id = ?"), []any{"Đã đổi", id}}
+		// Fails on the server, after the rename has run.
+		failing := sqlStatement{db.dialect.rebind("UPDATE subscribers SET bounces = bounces / (bounces - bounces) WHERE id = ?"), []any{id}}
+		if err := db.execPipelined(ctx, []sqlStatement{rename, failing}); err == nil || !strings.Contains(err.Error(), "division by zero") {
+			t.Fatalf("a pipeline with a failing statement: %v, want division by zero", err)
+		}
+		if s, err := db.SubscriberByID(ctx, id); err != nil || s.Name == "Đã đổi" {
+			t.Fatalf("after the failed pipeline: %+v, %v; the first statement must not have taken effect", s, err)
+		}
+		if err := db.execPipelined(ctx, []sqlStatement{rename}); err != nil {
+			t.Fatal(err)
+		}
+		if s, err := db.SubscriberByID(ctx, id); err != nil || s.Name != "Đã đổi" {
+			t.Fatalf("after the pipeline: %+v, %v", s, err)
+		}
+	})
 }

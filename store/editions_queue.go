@@ -67,7 +67,7 @@ func (db *DB) ClaimBatch(ctx context.Context, edition int64, owner string, now t
 		if err != nil || b == nil || len(b.Claims) > 0 {
 			return b, err
 		}
-		err = db.releaseBatches(ctx, nil, owner, []BatchRelease{{EditionID: edition, First: b.First}})
+		err = db.RecordDeliveries(ctx, owner, nil, []BatchRelease{{EditionID: edition, First: b.First}}, 0)
 		if err != nil {
 			return nil, err
 		}
@@ -76,29 +76,39 @@ func (db *DB) ClaimBatch(ctx context.Context, edition int64, owner string, now t
 }
 
 func (db *DB) claimBatch(ctx context.Context, edition int64, owner string, now time.Time, lease time.Duration) (*Batch, error) {
-	lock := ""
-	if db.dialect.name() == "postgres" {
-		lock = " FOR UPDATE SKIP LOCKED"
-	}
 	// The batch is picked in a materialized CTE, before it is updated, so
 	// that the LIMIT holds whatever plan PostgreSQL chooses (written as
 	// "IN (SELECT ... LIMIT 1)", a semi join may re-run the subquery per
 	// row and, SKIP LOCKED seeing other rows each time, claim many).
-	b := &Batch{EditionID: edition}
-	err := db.cachedQueryRow(ctx, db.dialect.rebind(`WITH pick AS MATERIALIZED (SELECT first_subscriber AS first FROM delivery_batches
-    WHERE edition_id = ? AND next_at <= ? ORDER BY next_at LIMIT 1`+lock+`)
-UPDATE delivery_batches AS b SET owner = ?, next_at = ?
+	const pick = `WITH pick AS MATERIALIZED (SELECT first_subscriber AS first FROM delivery_batches
+    WHERE edition_id = ? AND next_at <= ? ORDER BY next_at LIMIT 1%s)`
+	const claim = `UPDATE delivery_batches AS b SET owner = ?, next_at = ?
 FROM pick WHERE b.edition_id = ? AND b.first_subscriber = pick.first
-RETURNING first_subscriber, last_subscriber`), edition, micros(now), owner, micros(now.Add(lease)), edition).Scan(&b.First, &b.Last)
+RETURNING first_subscriber, last_subscriber`
+	const due = `SELECT subscriber_id, attempts FROM deliveries
+WHERE edition_id = ? AND subscriber_id BETWEEN ? AND ? AND status = 'queued' AND next_at <= ?
+ORDER BY subscriber_id`
+	if db.dialect.name() == "postgres" {
+		// One round trip: the claim, and the batch's due deliveries read
+		// in the same statement (a row with no delivery for a batch with
+		// none due).
+		rows, err := db.cachedQuery(ctx, db.dialect.rebind(fmt.Sprintf(pick, " FOR UPDATE SKIP LOCKED")+`,
+claimed AS (`+claim+`)
+SELECT c.first_subscriber, c.last_subscriber, d.subscriber_id, d.attempts FROM claimed c
+LEFT JOIN deliveries d ON d.edition_id = ? AND d.subscriber_id BETWEEN c.first_subscriber AND c.last_subscriber
+    AND d.status = 'queued' AND d.next_at <= ?
+ORDER BY d.subscriber_id`), edition, micros(now), owner, micros(now.Add(lease)), edition, edition, micros(now))
+		return db.scanBatch(edition, rows, err)
+	}
+	b := &Batch{EditionID: edition}
+	err := db.cachedQueryRow(ctx, fmt.Sprintf(pick, "")+"\n"+claim, edition, micros(now), owner, micros(now.Add(lease)), edition).Scan(&b.First, &b.Last)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("store: claim a batch of edition %d: %w", edition, err)
 	}
-	rows, err := db.cachedQuery(ctx, db.dialect.rebind(`SELECT subscriber_id, attempts FROM deliveries
-WHERE edition_id = ? AND subscriber_id BETWEEN ? AND ? AND status = 'queued' AND next_at <= ?
-ORDER BY subscriber_id`), edition, b.First, b.Last, micros(now))
+	rows, err := db.cachedQuery(ctx, due, edition, b.First, b.Last, micros(now))
 	if err != nil {
 		return nil, fmt.Errorf("store: claim a batch of edition %d: %w", edition, err)
 	}
@@ -109,6 +119,33 @@ ORDER BY subscriber_id`), edition, b.First, b.Last, micros(now))
 			return nil, fmt.Errorf("store: claim a batch of edition %d: %w", edition, err)
 		}
 		b.Claims = append(b.Claims, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: claim a batch of edition %d: %w", edition, err)
+	}
+	return b, nil
+}
+
+// scanBatch reads the PostgreSQL claim's rows: the batch's range on each,
+// with one due delivery each, or none on a lone row.
+func (db *DB) scanBatch(edition int64, rows *sql.Rows, err error) (*Batch, error) {
+	if err != nil {
+		return nil, fmt.Errorf("store: claim a batch of edition %d: %w", edition, err)
+	}
+	defer rows.Close()
+	var b *Batch
+	for rows.Next() {
+		var first, last int64
+		var sub, attempts sql.NullInt64
+		if err := rows.Scan(&first, &last, &sub, &attempts); err != nil {
+			return nil, fmt.Errorf("store: claim a batch of edition %d: %w", edition, err)
+		}
+		if b == nil {
+			b = &Batch{EditionID: edition, First: first, Last: last}
+		}
+		if sub.Valid {
+			b.Claims = append(b.Claims, Claim{EditionID: edition, SubscriberID: sub.Int64, Attempts: int(attempts.Int64)})
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("store: claim a batch of edition %d: %w", edition, err)
@@ -127,30 +164,25 @@ WHERE edition_id = ? AND first_subscriber = ? AND owner = ?`), micros(until), ed
 	return nil
 }
 
-// releaseBatches gives back owner's batches, in tx when it is not nil. A
-// batch another worker holds now (owner's lease ran out) is left alone.
-func (db *DB) releaseBatches(ctx context.Context, tx *sql.Tx, owner string, releases []BatchRelease) error {
+// releaseStatements give back owner's batches. A batch another worker
+// holds now (owner's lease ran out) is left alone.
+func (db *DB) releaseStatements(owner string, releases []BatchRelease) []sqlStatement {
+	var stmts []sqlStatement
 	for _, r := range releases {
-		// Deleted first when nothing is left, so that the update below
+		// Deleted first when nothing is left, so that the update after
 		// always finds a queued delivery.
-		_, err := db.cachedExec(ctx, tx, db.dialect.rebind(`DELETE FROM delivery_batches
+		notBefore := micros(r.NotBefore)
+		stmts = append(stmts, sqlStatement{db.dialect.rebind(`DELETE FROM delivery_batches
 WHERE edition_id = ? AND first_subscriber = ? AND owner = ? AND NOT EXISTS (SELECT 1 FROM deliveries d
     WHERE d.edition_id = delivery_batches.edition_id AND d.subscriber_id BETWEEN delivery_batches.first_subscriber
-    AND delivery_batches.last_subscriber AND d.status = 'queued')`), r.EditionID, r.First, owner)
-		if err != nil {
-			return fmt.Errorf("store: release a batch of edition %d: %w", r.EditionID, err)
-		}
-		notBefore := micros(r.NotBefore)
-		_, err = db.cachedExec(ctx, tx, db.dialect.rebind(`UPDATE delivery_batches SET owner = '', next_at = COALESCE((
+    AND delivery_batches.last_subscriber AND d.status = 'queued')`), []any{r.EditionID, r.First, owner}},
+			sqlStatement{db.dialect.rebind(`UPDATE delivery_batches SET owner = '', next_at = COALESCE((
     SELECT MIN(CASE WHEN d.next_at > ? THEN d.next_at ELSE ? END) FROM deliveries d
     WHERE d.edition_id = delivery_batches.edition_id AND d.subscriber_id BETWEEN delivery_batches.first_subscriber
     AND delivery_batches.last_subscriber AND d.status = 'queued'), ?)
-WHERE edition_id = ? AND first_subscriber = ? AND owner = ?`), notBefore, notBefore, notBefore, r.EditionID, r.First, owner)
-		if err != nil {
-			return fmt.Errorf("store: release a batch of edition %d: %w", r.EditionID, err)
-		}
+WHERE edition_id = ? AND first_subscriber = ? AND owner = ?`), []any{notBefore, notBefore, notBefore, r.EditionID, r.First, owner}})
 	}
-	return nil
+	return stmts
 }
 
 // SubscribersByIDs returns the subscribers with these ids that exist, by
@@ -203,31 +235,30 @@ func (db *DB) RecordDeliveries(ctx context.Context, owner string, results []Deli
 	if len(results) == 0 && len(releases) == 0 {
 		return nil
 	}
+	now := micros(db.now())
+	var others []DeliveryResult
+	for _, r := range results {
+		if r.Status != DeliverySent {
+			others = append(others, r)
+		}
+	}
+	if len(others) == 0 && db.dialect.name() == "postgres" {
+		// The usual group: sent deliveries and batches to give back,
+		// sent to the server in one round trip.
+		stmts := append(db.sentStatements(results, now), db.releaseStatements(owner, releases)...)
+		if err := db.execPipelined(ctx, stmts); err != nil {
+			return fmt.Errorf("store: record deliveries: %w", err)
+		}
+		return nil
+	}
+
 	tx, err := db.sql.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("store: record deliveries: %w", err)
 	}
 	defer tx.Rollback()
-	now := micros(db.now())
-
-	// Sent deliveries, the bulk of them, are recorded a statement per
-	// edition, not per row.
-	type group struct {
-		until int64
-		ids   []int64
-	}
-	sent := map[int64]*group{}
 	advance := map[int64][]int64{} // until -> subscribers, for "nothing new"
-	for _, r := range results {
-		if r.Status == DeliverySent {
-			g := sent[r.EditionID]
-			if g == nil {
-				g = &group{until: micros(r.Until)}
-				sent[r.EditionID] = g
-			}
-			g.ids = append(g.ids, r.SubscriberID)
-			continue
-		}
+	for _, r := range others {
 		attempted := 0
 		if r.Attempted {
 			attempted = 1
@@ -256,37 +287,57 @@ func (db *DB) RecordDeliveries(ctx context.Context, owner string, results []Deli
 			advance[u] = append(advance[u], r.SubscriberID)
 		}
 	}
-	for edition, g := range sent {
-		in, ids := db.idsIn("subscriber_id", g.ids)
-		_, err := db.cachedExec(ctx, tx, db.dialect.rebind(`UPDATE deliveries SET status = 'sent', sent_at = ?,
-    attempts = attempts + 1, error = '' WHERE edition_id = ? AND `+in), append([]any{now, edition}, ids...)...)
-		if err != nil {
-			return fmt.Errorf("store: record sent deliveries: %w", err)
-		}
-		in, ids = db.idsIn("id", g.ids)
-		_, err = db.cachedExec(ctx, tx, db.dialect.rebind(`UPDATE subscribers SET bounces = 0,
-    last_edition_until = CASE WHEN last_edition_until < ? THEN ? ELSE last_edition_until END
-WHERE `+in), append([]any{g.until, g.until}, ids...)...)
-		if err != nil {
-			return fmt.Errorf("store: record sent deliveries: %w", err)
-		}
-	}
+	stmts := db.sentStatements(results, now)
 	for until, ids := range advance {
 		in, idArgs := db.idsIn("id", ids)
-		_, err = db.cachedExec(ctx, tx, db.dialect.rebind(`UPDATE subscribers SET
+		stmts = append(stmts, sqlStatement{db.dialect.rebind(`UPDATE subscribers SET
     last_edition_until = CASE WHEN last_edition_until < ? THEN ? ELSE last_edition_until END
-WHERE `+in), append([]any{until, until}, idArgs...)...)
-		if err != nil {
-			return fmt.Errorf("store: record deliveries: %w", err)
-		}
+WHERE ` + in), append([]any{until, until}, idArgs...)})
 	}
-	if err := db.releaseBatches(ctx, tx, owner, releases); err != nil {
-		return err
+	stmts = append(stmts, db.releaseStatements(owner, releases)...)
+	if err := db.execAll(ctx, tx, stmts); err != nil {
+		return fmt.Errorf("store: record deliveries: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("store: record deliveries: %w", err)
 	}
 	return nil
+}
+
+// sentStatements records the sent deliveries among results, a statement
+// per edition for the deliveries and one for their subscribers, not one
+// per row.
+func (db *DB) sentStatements(results []DeliveryResult, now int64) []sqlStatement {
+	type group struct {
+		until int64
+		ids   []int64
+	}
+	var editions []int64
+	sent := map[int64]*group{}
+	for _, r := range results {
+		if r.Status != DeliverySent {
+			continue
+		}
+		g := sent[r.EditionID]
+		if g == nil {
+			g = &group{until: micros(r.Until)}
+			sent[r.EditionID] = g
+			editions = append(editions, r.EditionID)
+		}
+		g.ids = append(g.ids, r.SubscriberID)
+	}
+	var stmts []sqlStatement
+	for _, edition := range editions {
+		g := sent[edition]
+		in, ids := db.idsIn("subscriber_id", g.ids)
+		stmts = append(stmts, sqlStatement{db.dialect.rebind(`UPDATE deliveries SET status = 'sent', sent_at = ?,
+    attempts = attempts + 1, error = '' WHERE edition_id = ? AND ` + in), append([]any{now, edition}, ids...)})
+		in, ids = db.idsIn("id", g.ids)
+		stmts = append(stmts, sqlStatement{db.dialect.rebind(`UPDATE subscribers SET bounces = 0,
+    last_edition_until = CASE WHEN last_edition_until < ? THEN ? ELSE last_edition_until END
+WHERE ` + in), append([]any{g.until, g.until}, ids...)})
+	}
+	return stmts
 }
 
 // DeliveryCounts is how many deliveries of an edition are in each state.

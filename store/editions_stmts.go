@@ -3,7 +3,11 @@ package store
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"sync"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
 )
 
 // The delivery queue runs the same few statements thousands of times a
@@ -93,4 +97,45 @@ func (db *DB) cachedQueryRow(ctx context.Context, query string, args ...any) *sq
 		return db.sql.QueryRowContext(ctx, query, args...)
 	}
 	return s.QueryRowContext(ctx, args...)
+}
+
+// sqlStatement is a statement (already rebound) with its arguments.
+type sqlStatement struct {
+	query string
+	args  []any
+}
+
+// execAll runs stmts one after the other, in tx when it is not nil.
+func (db *DB) execAll(ctx context.Context, tx *sql.Tx, stmts []sqlStatement) error {
+	for _, s := range stmts {
+		if _, err := db.cachedExec(ctx, tx, s.query, s.args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// execPipelined runs stmts on PostgreSQL in one round trip: pgx sends
+// them as one pipeline ending in a single Sync, which the server runs as
+// one implicit transaction, all of them or none. Each statement through
+// database/sql is a round trip of its own, and at thousands of outcomes a
+// second the round trips (waking both processes up) cost more than the
+// statements.
+func (db *DB) execPipelined(ctx context.Context, stmts []sqlStatement) error {
+	conn, err := db.sql.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	return conn.Raw(func(dc any) error {
+		sc, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("store: pipelined statements need a pgx connection, not %T", dc)
+		}
+		b := &pgx.Batch{}
+		for _, s := range stmts {
+			b.Queue(s.query, s.args...)
+		}
+		return sc.Conn().SendBatch(ctx, b).Close()
+	})
 }
