@@ -3,8 +3,11 @@
 # with no mail sent and no bantin process: pgbench replays one worker's
 # turn (100 deliveries) 500 times from CLIENTS concurrent sessions, for
 #   rowclaims  the queue before migration 8 (rows claimed one at a time);
-#   batches    the queue now (a batch claimed, outcomes written once);
-#   floor      the least a durable per-recipient queue does: batches
+#   batches    migration 8 as it first landed (a batch claimed, outcomes
+#              written once, a round trip per statement);
+#   pipelined  the queue now: the claim one statement, each group of
+#              outcomes one pipeline (one round trip);
+#   floor      the least a durable per-recipient queue does: pipelined
 #              without the status re-reads and the subscriber update.
 # Each variant starts from a fresh copy of the same tables (queuefloor/
 # schema.sql). The server's CPU is the postmaster's reaped children
@@ -31,7 +34,7 @@ trap 'pq -c "DROP SCHEMA IF EXISTS queuefloor CASCADE" >/dev/null 2>&1 || true' 
 
 declare -A total
 for r in $(seq "$rounds"); do
-	for v in rowclaims batches floor; do
+	for v in rowclaims batches pipelined floor; do
 		pq -f schema.sql >/dev/null
 		[ "$v" = rowclaims ] && pq -f rowclaims-index.sql >/dev/null
 		pq -c "VACUUM (ANALYZE) queuefloor.subscribers" -c "VACUUM (ANALYZE) queuefloor.deliveries" -c "VACUUM (ANALYZE) queuefloor.delivery_batches" -c CHECKPOINT >/dev/null
@@ -49,7 +52,7 @@ for r in $(seq "$rounds"); do
 done
 rm -f "/tmp/queuefloor.$$"
 echo
-for v in rowclaims batches floor; do
+for v in rowclaims batches pipelined floor; do
 	awk -v v="$v" -v t="${total[$v]}" -v ref="${total[rowclaims]}" -v n="$rounds" \
 		'BEGIN { printf "%-9s mean %5.0f ms, %4.1f µs a delivery, %.2f of rowclaims\n", v, t / n, t / n / 50, t / ref }'
 done

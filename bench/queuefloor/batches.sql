@@ -1,5 +1,6 @@
--- One worker's turn now (migration 8): claim a batch, re-read the
--- subscribers in groups of 20, record 2 groups of 50, give the batch back.
+-- One worker's turn as migration 8 first had it: claim a batch, read its
+-- due deliveries, re-read the subscribers in groups of 20, record 2 groups
+-- of 50 in a transaction each, give the batch back.
 WITH pick AS MATERIALIZED (SELECT first_subscriber AS first FROM queuefloor.delivery_batches WHERE edition_id = 3 AND next_at <= 2000 ORDER BY next_at LIMIT 1 FOR UPDATE SKIP LOCKED) UPDATE queuefloor.delivery_batches AS b SET owner = 'w', next_at = 100000 FROM pick WHERE b.edition_id = 3 AND b.first_subscriber = pick.first RETURNING first_subscriber AS lo, last_subscriber AS hi \gset
 SELECT array_agg(subscriber_id) AS ids FROM queuefloor.deliveries WHERE edition_id = 3 AND subscriber_id BETWEEN :lo AND :hi AND status = 'queued' AND next_at <= 2000 \gset
 SELECT * FROM queuefloor.subscribers WHERE id = ANY((:ids::bigint[])[1:20]);
