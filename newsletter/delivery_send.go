@@ -115,6 +115,8 @@ func (w *worker) sendBatch(e *store.Edition, b *store.Batch) (serverDown bool) {
 	d := w.d
 	stopRenew := w.renew(b)
 	defer stopRenew()
+	var notBefore time.Time // when the mail server is down: the retry's time
+	defer func() { w.release(b, notBefore) }()
 	claims := b.Claims
 	ids := make([]int64, len(claims))
 	for i, c := range claims {
@@ -129,26 +131,22 @@ func (w *worker) sendBatch(e *store.Edition, b *store.Batch) (serverDown bool) {
 			if w.ctx.Err() == nil {
 				d.log.Error("reading subscribers failed", "edition", e.ID, "err", err)
 			}
-			w.release(b, time.Time{})
 			return false
 		}
 		for _, c := range group {
 			if w.ctx.Err() != nil || w.crashed() {
-				w.release(b, time.Time{})
 				return false
 			}
 			down, ok := w.deliver(e, c, subs[c.SubscriberID])
 			if !ok {
-				w.release(b, time.Time{})
 				return false
 			}
 			if down > 0 {
-				w.release(b, d.o.Now().Add(down))
+				notBefore = d.o.Now().Add(down)
 				return true
 			}
 		}
 	}
-	w.release(b, time.Time{})
 	return false
 }
 

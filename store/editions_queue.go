@@ -85,49 +85,35 @@ func (db *DB) claimBatch(ctx context.Context, edition int64, owner string, now t
 	const claim = `UPDATE delivery_batches AS b SET owner = ?, next_at = ?
 FROM pick WHERE b.edition_id = ? AND b.first_subscriber = pick.first
 RETURNING first_subscriber, last_subscriber`
-	const due = `SELECT subscriber_id, attempts FROM deliveries
-WHERE edition_id = ? AND subscriber_id BETWEEN ? AND ? AND status = 'queued' AND next_at <= ?
-ORDER BY subscriber_id`
+	// The batch's range, with its deliveries due: a row each, or one row
+	// with none for a batch with nothing due.
+	const read = `SELECT c.first_subscriber, c.last_subscriber, d.subscriber_id, d.attempts FROM %s c
+LEFT JOIN deliveries d ON d.edition_id = ? AND d.subscriber_id BETWEEN c.first_subscriber AND c.last_subscriber
+    AND d.status = 'queued' AND d.next_at <= ?`
 	if db.dialect.name() == "postgres" {
-		// One round trip: the claim, and the batch's due deliveries read
-		// in the same statement (a row with no delivery for a batch with
-		// none due).
+		// One round trip: the claim and the read in one statement.
 		rows, err := db.cachedQuery(ctx, db.dialect.rebind(fmt.Sprintf(pick, " FOR UPDATE SKIP LOCKED")+`,
 claimed AS (`+claim+`)
-SELECT c.first_subscriber, c.last_subscriber, d.subscriber_id, d.attempts FROM claimed c
-LEFT JOIN deliveries d ON d.edition_id = ? AND d.subscriber_id BETWEEN c.first_subscriber AND c.last_subscriber
-    AND d.status = 'queued' AND d.next_at <= ?
+`+fmt.Sprintf(read, "claimed")+`
 ORDER BY d.subscriber_id`), edition, micros(now), owner, micros(now.Add(lease)), edition, edition, micros(now))
 		return db.scanBatch(edition, rows, err)
 	}
-	b := &Batch{EditionID: edition}
-	err := db.cachedQueryRow(ctx, fmt.Sprintf(pick, "")+"\n"+claim, edition, micros(now), owner, micros(now.Add(lease)), edition).Scan(&b.First, &b.Last)
+	// SQLite has no UPDATE in a WITH: the claim, then the read.
+	var first, last int64
+	err := db.cachedQueryRow(ctx, fmt.Sprintf(pick, "")+"\n"+claim, edition, micros(now), owner, micros(now.Add(lease)), edition).Scan(&first, &last)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("store: claim a batch of edition %d: %w", edition, err)
 	}
-	rows, err := db.cachedQuery(ctx, due, edition, b.First, b.Last, micros(now))
-	if err != nil {
-		return nil, fmt.Errorf("store: claim a batch of edition %d: %w", edition, err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		c := Claim{EditionID: edition}
-		if err := rows.Scan(&c.SubscriberID, &c.Attempts); err != nil {
-			return nil, fmt.Errorf("store: claim a batch of edition %d: %w", edition, err)
-		}
-		b.Claims = append(b.Claims, c)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: claim a batch of edition %d: %w", edition, err)
-	}
-	return b, nil
+	rows, err := db.cachedQuery(ctx, fmt.Sprintf(read, "delivery_batches")+`
+WHERE c.edition_id = ? AND c.first_subscriber = ?
+ORDER BY d.subscriber_id`, edition, micros(now), edition, first)
+	return db.scanBatch(edition, rows, err)
 }
 
-// scanBatch reads the PostgreSQL claim's rows: the batch's range on each,
-// with one due delivery each, or none on a lone row.
+// scanBatch reads a claimed batch from the rows of claimBatch's read.
 func (db *DB) scanBatch(edition int64, rows *sql.Rows, err error) (*Batch, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: claim a batch of edition %d: %w", edition, err)

@@ -69,6 +69,11 @@ func (db *DB) SchemaVersion(ctx context.Context) (int, error) {
 	if err := db.withMigrationLock(ctx, func() error { return db.ensureMigrationTable(ctx) }); err != nil {
 		return 0, err
 	}
+	return db.newestApplied(ctx)
+}
+
+// newestApplied returns the newest migration recorded as applied.
+func (db *DB) newestApplied(ctx context.Context) (int, error) {
 	var v int
 	err := db.sql.QueryRowContext(ctx, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations").Scan(&v)
 	return v, err
@@ -114,8 +119,8 @@ func (db *DB) Migrate(ctx context.Context) ([]Migration, error) {
 		// An older release must not work on a schema it does not know:
 		// beside newer instances it could break what they rely on (such
 		// as how deliveries are claimed).
-		var newest int
-		if err := db.sql.QueryRowContext(ctx, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations").Scan(&newest); err != nil {
+		newest, err := db.newestApplied(ctx)
+		if err != nil {
 			return fmt.Errorf("store: schema version: %w", err)
 		}
 		if known := all[len(all)-1].Version; newest > known {
