@@ -110,6 +110,9 @@ type DeliveryOptions struct {
 	// WaitRetries is how far ahead DeliverEdition waits for a retry
 	// rather than return with it still queued; 0 is a minute.
 	WaitRetries time.Duration
+	// Watch, when set and listening, lets workers read a batch's
+	// recipients once instead of every statusGroup messages.
+	Watch *SubscriberWatch
 	// Recorded, when set, is told how many outcomes each commit stored.
 	Recorded func(n int)
 	Metrics  *Metrics

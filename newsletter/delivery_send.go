@@ -28,9 +28,10 @@ type worker struct {
 }
 
 // statusGroup is how many recipients are read from the store at once,
-// just before they are sent to, status included: an unsubscribe takes
-// effect within this many messages of the worker that holds the
-// subscriber's delivery, even in the middle of an edition.
+// just before they are sent to, status included, when no SubscriberWatch
+// listens: an unsubscribe then takes effect within this many messages of
+// the worker that holds the subscriber's delivery, even in the middle of
+// an edition. With a watch listening, it takes effect at once.
 const statusGroup = 20
 
 func (w *worker) loop(idle func() bool) {
@@ -122,10 +123,17 @@ func (w *worker) sendBatch(e *store.Edition, b *store.Batch) (serverDown bool) {
 	for i, c := range claims {
 		ids[i] = c.SubscriberID
 	}
-	for g := 0; g < len(claims); g += statusGroup {
-		group := claims[g:min(g+statusGroup, len(claims))]
+	for g := 0; g < len(claims); {
 		// Read right before sending, not when the batch was claimed, so
-		// that an unsubscribe stops the rest of an edition at once.
+		// that an unsubscribe stops the rest of an edition at once: the
+		// whole batch while the watch hears every change to a subscriber
+		// after the read, else a group of statusGroup at a time.
+		mark := d.o.Watch.mark()
+		n := statusGroup
+		if mark.live {
+			n = len(claims) - g
+		}
+		group := claims[g:min(g+n, len(claims))]
 		subs, err := d.db.SubscribersByIDs(w.ctx, ids[g:g+len(group)])
 		if err != nil {
 			if w.ctx.Err() == nil {
@@ -134,6 +142,9 @@ func (w *worker) sendBatch(e *store.Edition, b *store.Batch) (serverDown bool) {
 			return false
 		}
 		for _, c := range group {
+			if mark.live && !d.o.Watch.unchanged(mark, c.SubscriberID) {
+				break // read again, from c on
+			}
 			if w.ctx.Err() != nil || w.crashed() {
 				return false
 			}
@@ -145,6 +156,7 @@ func (w *worker) sendBatch(e *store.Edition, b *store.Batch) (serverDown bool) {
 				notBefore = d.o.Now().Add(down)
 				return true
 			}
+			g++
 		}
 	}
 	return false

@@ -6,6 +6,7 @@ import (
 	"net"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -157,4 +158,16 @@ func (ss *sinkSession) Logout() error { return nil }
 
 func smtpReply(code int, enhanced [3]int, msg string) *smtp.SMTPError {
 	return &smtp.SMTPError{Code: code, EnhancedCode: smtp.EnhancedCode(enhanced), Message: msg}
+}
+
+// atRecipient makes s run fn when it is given its nth recipient, before
+// it answers.
+func atRecipient(s *sink, n int32, fn func()) {
+	var seen atomic.Int32
+	s.rcpt = func(string, int) error {
+		if seen.Add(1) == n {
+			fn()
+		}
+		return nil
+	}
 }

@@ -283,20 +283,13 @@ func TestUnsubscribeMidEditionStopsTheRest(t *testing.T) {
 		leaving[e] = true
 	}
 	s := newSink(t)
-	var once sync.Once
-	var sent atomic.Int32
-	s.rcpt = func(to string, n int) error {
-		if sent.Add(1) == 10 {
-			// The edition is under way: the second half leaves now.
-			once.Do(func() {
-				for _, e := range emails[30:] {
-					sub, _ := f.db.SubscriberByEmail(f.ctx, e)
-					f.setStatus(sub.ID, store.StatusUnsubscribed)
-				}
-			})
+	// The edition is under way: the second half leaves now.
+	atRecipient(s, 10, func() {
+		for _, e := range emails[30:] {
+			sub, _ := f.db.SubscriberByEmail(f.ctx, e)
+			f.setStatus(sub.ID, store.StatusUnsubscribed)
 		}
-		return nil
-	}
+	})
 	e := f.plan(store.CadenceDaily)
 	o := testDelivery()
 	o.Workers = 1

@@ -134,6 +134,36 @@ var errNotPgx = errors.New("store: listen for article changes: the PostgreSQL dr
 // supported on PostgreSQL) hears all of its own changes through its hook.
 // Commands such as bantin import run beside it are not heard, as before.
 func (db *DB) ListenArticleChanges(ctx context.Context, logger *slog.Logger, fn func(ArticleChange)) error {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	l := &articleListener{db: db, log: logger, fn: fn}
+	return db.listen(ctx, logger, listenSpec{
+		channel: notifyChannel,
+		what:    "other instances' article changes",
+		started: func() { fn(ArticleChange{All: true}) },
+		payload: l.deliver,
+	})
+}
+
+// listenSpec says what a listener hears and what it does with it. Its
+// functions run on the listening goroutine and must be quick.
+type listenSpec struct {
+	channel string
+	what    string // for the log: "… article changes"
+	// started runs each time listening (re)starts, including the first:
+	// notifications sent before may have been lost.
+	started func()
+	// stopped, if set, runs when a session that listened ends: from then
+	// until started runs again, notifications are lost.
+	stopped func()
+	// payload runs with each notification and the session's schema.
+	payload func(schema, payload string)
+}
+
+// listen runs spec's listener until ctx is done, reconnecting with
+// backoff; see ListenArticleChanges. On SQLite it only waits for ctx.
+func (db *DB) listen(ctx context.Context, logger *slog.Logger, spec listenSpec) error {
 	if db.dialect.name() != "postgres" {
 		<-ctx.Done()
 		return nil
@@ -143,11 +173,14 @@ func (db *DB) ListenArticleChanges(ctx context.Context, logger *slog.Logger, fn 
 	}
 	db.holdConns(1)
 	defer db.holdConns(-1)
-	l := &listener{db: db, log: logger, fn: fn}
+	l := &listener{db: db, log: logger, spec: spec}
 	wait := listenRetryMin
 	for {
 		began := time.Now()
 		listened, err := l.session(ctx)
+		if listened && spec.stopped != nil {
+			spec.stopped()
+		}
 		if ctx.Err() != nil {
 			return nil
 		}
@@ -160,7 +193,7 @@ func (db *DB) ListenArticleChanges(ctx context.Context, logger *slog.Logger, fn 
 		// Jitter keeps instances that lost the server together from
 		// coming back at the same instant.
 		d := wait/2 + mathrand.N(wait/2+1)
-		logger.Warn("store: not listening for other instances' article changes; retrying",
+		logger.Warn("store: not listening for "+spec.what+"; retrying",
 			"err", err, "retry_in", d.Round(time.Millisecond))
 		l.retrying = true
 		select {
@@ -173,9 +206,9 @@ func (db *DB) ListenArticleChanges(ctx context.Context, logger *slog.Logger, fn 
 }
 
 type listener struct {
-	db  *DB
-	log *slog.Logger
-	fn  func(ArticleChange)
+	db   *DB
+	log  *slog.Logger
+	spec listenSpec
 	// retrying is set once a session failed, so that the next one that
 	// listens says so: the warning alone would look like an outage.
 	retrying bool
@@ -212,14 +245,14 @@ func (l *listener) listenOn(ctx context.Context, c *pgx.Conn) (listened bool, er
 	if err := c.QueryRow(ctx, "SELECT coalesce(current_schema(), '')").Scan(&schema); err != nil {
 		return false, err
 	}
-	if _, err := c.Exec(ctx, "LISTEN "+notifyChannel); err != nil {
+	if _, err := c.Exec(ctx, "LISTEN "+l.spec.channel); err != nil {
 		return false, err
 	}
 	if l.retrying {
-		l.log.Info("store: listening for other instances' article changes again")
+		l.log.Info("store: listening for " + l.spec.what + " again")
 		l.retrying = false
 	}
-	l.fn(ArticleChange{All: true})
+	l.spec.started()
 	for {
 		wctx, cancel := context.WithTimeout(ctx, listenIdle)
 		n, err := c.WaitForNotification(wctx)
@@ -227,7 +260,7 @@ func (l *listener) listenOn(ctx context.Context, c *pgx.Conn) (listened bool, er
 		cancel()
 		switch {
 		case err == nil:
-			l.deliver(schema, n.Payload)
+			l.spec.payload(schema, n.Payload)
 			continue
 		case ctx.Err() != nil:
 			return true, nil
@@ -246,9 +279,16 @@ func (l *listener) listenOn(ctx context.Context, c *pgx.Conn) (listened bool, er
 	}
 }
 
+// articleListener turns notifications into article changes.
+type articleListener struct {
+	db  *DB
+	log *slog.Logger
+	fn  func(ArticleChange)
+}
+
 // deliver hands fn the change in payload, unless it is db's own or from
 // another schema.
-func (l *listener) deliver(schema, payload string) {
+func (l *articleListener) deliver(schema, payload string) {
 	var env changeEnvelope
 	if err := json.Unmarshal([]byte(payload), &env); err != nil {
 		// Not knowing what changed, nor whether it is this schema's,

@@ -45,14 +45,15 @@ func listenForTest(t *testing.T, db *DB) <-chan heard {
 	return got
 }
 
-func next(t *testing.T, got <-chan heard) heard {
+func next[T any](t *testing.T, got <-chan T) T {
 	t.Helper()
 	select {
 	case h := <-got:
 		return h
 	case <-time.After(5 * time.Second):
 		t.Fatal("nothing heard within 5 s")
-		return heard{}
+		var zero T
+		return zero
 	}
 }
 
@@ -218,5 +219,73 @@ func TestListenArticleChangesSQLite(t *testing.T) {
 	called := false
 	if err := db.ListenArticleChanges(ctx, nil, func(ArticleChange) { called = true }); err != nil || called {
 		t.Fatalf("ListenArticleChanges = %v, called = %v; want nil, false", err, called)
+	}
+}
+
+// TestListenSubscriberChanges: every change to a subscriber that a
+// message depends on is heard, whoever makes it (here plain SQL on another
+// connection), and on this schema only; what sending writes is not.
+func TestListenSubscriberChanges(t *testing.T) {
+	ctx := context.Background()
+	schema := pgtest.URL(t)
+	a := openURL(t, schema)
+	b := openURL(t, schema)
+	other := openTestPostgres(t) // another schema on the same database
+	ida := insertSubscriber(t, b, "an@example.vn", StatusActive, CadenceDaily)
+	idb := insertSubscriber(t, b, "binh@example.vn", StatusActive, CadenceDaily)
+	otherID := insertSubscriber(t, other, "an@example.vn", StatusActive, CadenceDaily)
+
+	got := make(chan SubscriberChange, 100)
+	lctx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- a.ListenSubscriberChanges(lctx, nil, func(ch SubscriberChange) { got <- ch }) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("listener: %v", err)
+		}
+	})
+	if ch := next(t, got); !ch.Listening {
+		t.Fatalf("first report = %+v, want Listening", ch)
+	}
+
+	exec := func(db *DB, query string, args ...any) {
+		t.Helper()
+		if _, err := db.sql.ExecContext(ctx, db.dialect.rebind(query), args...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// What sending writes, and the other schema's changes, are not heard.
+	exec(b, "UPDATE subscribers SET last_edition_until = 7, bounces = 1, updated_at = 9 WHERE id = ?", ida)
+	exec(other, "UPDATE subscribers SET status = 'unsubscribed' WHERE id = ?", otherID)
+	for _, tc := range []struct {
+		name, query string
+		id          int64
+	}{
+		{"status", "UPDATE subscribers SET status = 'unsubscribed' WHERE id = ?", ida},
+		{"categories", `UPDATE subscribers SET categories = '["the-thao"]' WHERE id = ?`, idb},
+		{"name", "UPDATE subscribers SET name = 'Bình' WHERE id = ?", ida},
+		{"send hour", "UPDATE subscribers SET send_hour = 6 WHERE id = ?", idb},
+		{"erasure", "DELETE FROM subscribers WHERE id = ?", ida},
+	} {
+		exec(b, tc.query, tc.id)
+		if ch := next(t, got); ch.ID != tc.id {
+			t.Fatalf("after a change of %s, heard %+v, want subscriber %d (and nothing before it)", tc.name, ch, tc.id)
+		}
+	}
+	// An update that changes nothing a message depends on stays silent.
+	exec(b, "UPDATE subscribers SET send_hour = 6 WHERE id = ?", idb)
+	select {
+	case ch := <-got:
+		t.Errorf("heard %+v after an update that changed nothing", ch)
+	case <-time.After(200 * time.Millisecond):
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	done <- nil // for the cleanup
+	if ch := next(t, got); !ch.Lost {
+		t.Fatalf("after the listener stopped, heard %+v, want Lost", ch)
 	}
 }

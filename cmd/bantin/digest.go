@@ -144,7 +144,7 @@ func newDigestParts(cfg *config.Config, db *store.DB, tpl *templates.Set, metric
 			Workers: cfg.Delivery.Workers, RecordEvery: cfg.Delivery.RecordEvery,
 			MaxUnrecorded: cfg.Delivery.MaxUnrecorded, MaxAttempts: cfg.Delivery.MaxAttempts, MaxAge: cfg.Delivery.MaxAge,
 			Backoff: cfg.Delivery.Backoff, Lease: cfg.Delivery.Lease, BounceThreshold: cfg.Delivery.BounceThreshold,
-			Metrics: metrics, Logger: logger,
+			Watch: newsletter.NewSubscriberWatch(), Metrics: metrics, Logger: logger,
 		},
 	}
 	for _, s := range []struct{ cadence, key, spec string }{
@@ -210,6 +210,11 @@ func (d *digestDaemon) schedule(ctx context.Context) error {
 // look at the queue.
 func (d *digestDaemon) deliver(ctx context.Context) error {
 	return d.deliverer.Run(ctx)
+}
+
+// watch returns what tells the workers of subscriber changes.
+func (d *digestDaemon) watch() func(store.SubscriberChange) {
+	return d.parts.delivery.Watch.Handle
 }
 
 // digestContact is the address the digest's footer gives: site.contact,
@@ -365,6 +370,15 @@ func (d *digestCmd) send(ctx context.Context, cadence string, id int64, now bool
 	bar.Set(done, total)
 	o := parts.delivery
 	o.Edition = e.ID
+	// As in serve: hear subscriber changes, so that workers need not read
+	// their recipients again every few messages (on SQLite this only waits).
+	listenCtx, stopListening := context.WithCancel(ctx)
+	listening := make(chan struct{})
+	go func() {
+		defer close(listening)
+		_ = d.db.ListenSubscriberChanges(listenCtx, d.log, o.Watch.Handle)
+	}()
+	defer func() { stopListening(); <-listening }()
 	o.Recorded = func(n int) {
 		done += n // one recorder goroutine calls this
 		bar.Set(min(done, total), total)

@@ -135,6 +135,11 @@ func serve(ctx context.Context, cfg *config.Config, logger *slog.Logger) error {
 	start("article changes", func(ctx context.Context) error {
 		return db.ListenArticleChanges(ctx, logger, func(ch store.ArticleChange) { articleChanged(feeds, srv, ch) })
 	})
+	// Delivery workers hear of subscriber changes instead of reading
+	// their recipients again every few messages (PostgreSQL only).
+	start("subscriber changes", func(ctx context.Context) error {
+		return db.ListenSubscriberChanges(ctx, logger, digests.watch())
+	})
 	start("share", func(ctx context.Context) error { return shares.Run(ctx, 0) })
 	// What must run once per database runs on the elected leader only
 	// (package cluster); every instance serves, delivers and shares.
