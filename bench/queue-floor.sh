@@ -5,10 +5,13 @@
 #   rowclaims  the queue before migration 8 (rows claimed one at a time);
 #   batches    migration 8 as it first landed (a batch claimed, outcomes
 #              written once, a round trip per statement);
-#   pipelined  the queue now: the claim one statement, each group of
-#              outcomes one pipeline (one round trip);
+#   pipelined  migration 8 at its last: the claim one statement, each group
+#              of outcomes one pipeline (one round trip), recipients read
+#              again every 20;
+#   watched    the queue now (migration 9): pipelined, with the recipients
+#              read once per batch and room on the subscribers' pages;
 #   floor      the least a durable per-recipient queue does: pipelined
-#              without the status re-reads and the subscriber update.
+#              without the recipients' reads and the subscriber update.
 # Each variant starts from a fresh copy of the same tables (queuefloor/
 # schema.sql). The server's CPU is the postmaster's reaped children
 # (pgbench's sessions and any autovacuum) between start and end, so the
@@ -34,9 +37,10 @@ trap 'pq -c "DROP SCHEMA IF EXISTS queuefloor CASCADE" >/dev/null 2>&1 || true' 
 
 declare -A total
 for r in $(seq "$rounds"); do
-	for v in rowclaims batches pipelined floor; do
+	for v in rowclaims batches pipelined watched floor; do
 		pq -f schema.sql >/dev/null
 		[ "$v" = rowclaims ] && pq -f rowclaims-index.sql >/dev/null
+		[ "$v" = watched ] && pq -f watched-schema.sql >/dev/null
 		pq -c "VACUUM (ANALYZE) queuefloor.subscribers" -c "VACUUM (ANALYZE) queuefloor.deliveries" -c "VACUUM (ANALYZE) queuefloor.delivery_batches" -c CHECKPOINT >/dev/null
 		t0=$(reaped)
 		pgbench -n -M prepared -c "$clients" -j 2 -t $((500 / clients)) -f "$v.sql" "$pgurl" >"/tmp/queuefloor.$$" 2>&1 ||
@@ -52,7 +56,7 @@ for r in $(seq "$rounds"); do
 done
 rm -f "/tmp/queuefloor.$$"
 echo
-for v in rowclaims batches pipelined floor; do
+for v in rowclaims batches pipelined watched floor; do
 	awk -v v="$v" -v t="${total[$v]}" -v ref="${total[rowclaims]}" -v n="$rounds" \
 		'BEGIN { printf "%-9s mean %5.0f ms, %4.1f µs a delivery, %.2f of rowclaims\n", v, t / n, t / n / 50, t / ref }'
 done

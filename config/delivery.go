@@ -21,7 +21,7 @@ func defaultDelivery() Delivery {
 	return Delivery{
 		Workers:         8,
 		BatchSize:       100,
-		RecordEvery:     50,
+		RecordEvery:     100,
 		MaxUnrecorded:   200,
 		MaxAttempts:     8,
 		MaxAge:          24 * time.Hour,

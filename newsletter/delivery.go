@@ -81,7 +81,7 @@ type DeliveryOptions struct {
 	// More workers than SMTP connections keep every connection busy
 	// while messages are being built. 0 is 8.
 	Workers int
-	// RecordEvery is how many outcomes are committed together; 0 is 50.
+	// RecordEvery is how many outcomes are committed together; 0 is 100.
 	RecordEvery int
 	// MaxUnrecorded bounds the messages sent whose outcome is not yet
 	// committed, and so the duplicates a crash can cause; 0 is 200. It
@@ -133,7 +133,7 @@ func (o *DeliveryOptions) setDefaults() {
 		}
 	}
 	def(&o.Workers, 8)
-	def(&o.RecordEvery, 50)
+	def(&o.RecordEvery, 100)
 	def(&o.MaxUnrecorded, 200)
 	o.MaxUnrecorded = max(o.MaxUnrecorded, o.RecordEvery)
 	def(&o.MaxAttempts, 8)

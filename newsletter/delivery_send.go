@@ -38,6 +38,8 @@ func (w *worker) loop(idle func() bool) {
 	d := w.d
 	for w.ctx.Err() == nil && !w.crashed() {
 		wake := d.woken()
+		// Marked before the claim, which reads the recipients.
+		mark := d.o.Watch.mark()
 		e, b, err := w.claim()
 		if err != nil && w.ctx.Err() == nil {
 			d.log.Error("claiming deliveries failed", "err", err)
@@ -51,7 +53,7 @@ func (w *worker) loop(idle func() bool) {
 			continue
 		}
 		d.busy.Add(1)
-		down := w.sendBatch(e, b)
+		down := w.sendBatch(e, b, mark)
 		w.flush()
 		d.busy.Add(-1)
 		if down {
@@ -111,8 +113,8 @@ func (w *worker) claim() (*store.Edition, *store.Batch, error) {
 
 // sendBatch sends to the recipients of b, gives b back through the
 // recorder, and reports whether it stopped because the mail server could
-// not be reached.
-func (w *worker) sendBatch(e *store.Edition, b *store.Batch) (serverDown bool) {
+// not be reached. mark is the watch's state before b was claimed.
+func (w *worker) sendBatch(e *store.Edition, b *store.Batch, mark watchMark) (serverDown bool) {
 	d := w.d
 	stopRenew := w.renew(b)
 	defer stopRenew()
@@ -120,28 +122,20 @@ func (w *worker) sendBatch(e *store.Edition, b *store.Batch) (serverDown bool) {
 	defer func() { w.release(b, notBefore) }()
 	claims := b.Claims
 	ids := make([]int64, len(claims))
+	subs := make(map[int64]*store.Subscriber, len(claims))
 	for i, c := range claims {
 		ids[i] = c.SubscriberID
+		if c.Subscriber != nil {
+			subs[c.SubscriberID] = c.Subscriber
+		}
 	}
-	for g := 0; g < len(claims); {
-		// Read right before sending, not when the batch was claimed, so
-		// that an unsubscribe stops the rest of an edition at once: the
-		// whole batch while the watch hears every change to a subscriber
-		// after the read, else a group of statusGroup at a time.
-		mark := d.o.Watch.mark()
-		n := statusGroup
-		if mark.live {
-			n = len(claims) - g
-		}
-		group := claims[g:min(g+n, len(claims))]
-		subs, err := d.db.SubscribersByIDs(w.ctx, ids[g:g+len(group)])
-		if err != nil {
-			if w.ctx.Err() == nil {
-				d.log.Error("reading subscribers failed", "edition", e.ID, "err", err)
-			}
-			return false
-		}
-		for _, c := range group {
+	// Recipients are read right before they are sent to, not when the
+	// edition was planned, so that an unsubscribe stops the rest of an
+	// edition at once: the claim read them all, and they hold while the
+	// watch hears every change after that read; else they are read again
+	// a group of statusGroup at a time.
+	for g := 0; ; {
+		for _, c := range claims[g : g+readAhead(mark, len(claims)-g)] {
 			if mark.live && !d.o.Watch.unchanged(mark, c.SubscriberID) {
 				break // read again, from c on
 			}
@@ -158,8 +152,27 @@ func (w *worker) sendBatch(e *store.Edition, b *store.Batch) (serverDown bool) {
 			}
 			g++
 		}
+		if g == len(claims) {
+			return false
+		}
+		mark = d.o.Watch.mark()
+		var err error
+		if subs, err = d.db.SubscribersByIDs(w.ctx, ids[g:g+readAhead(mark, len(claims)-g)]); err != nil {
+			if w.ctx.Err() == nil {
+				d.log.Error("reading subscribers failed", "edition", e.ID, "err", err)
+			}
+			return false
+		}
 	}
-	return false
+}
+
+// readAhead is how many of the left recipients one read of them covers:
+// all while the watch vouches for them, else statusGroup.
+func readAhead(mark watchMark, left int) int {
+	if mark.live {
+		return left
+	}
+	return min(statusGroup, left)
 }
 
 // renew keeps the lease of b fresh until the returned function is called.

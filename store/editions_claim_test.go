@@ -219,3 +219,58 @@ func TestPipelinedStatementsAreOneTransaction(t *testing.T) {
 		}
 	})
 }
+
+// TestClaimReadsTheRecipients: a claim returns each due delivery with its
+// subscriber as stored, and none for a subscriber deleted since planning.
+func TestClaimReadsTheRecipients(t *testing.T) {
+	eachBackend(t, func(t *testing.T, openTestDB opener) {
+		ctx := context.Background()
+		db := openTestDB(t)
+		an := insertSubscriber(t, db, "an@example.vn", StatusActive, CadenceDaily)
+		gone := insertSubscriber(t, db, "gone@example.vn", StatusActive, CadenceDaily)
+		now := time.Date(2026, 11, 30, 6, 0, 0, 0, ict)
+		e := newEdition(t, db, CadenceDaily, now)
+		planAll(t, db, e, 1000)
+		if _, err := db.sql.ExecContext(ctx, db.dialect.rebind(
+			"UPDATE subscribers SET name = 'Nguyễn Văn An', send_hour = 7 WHERE id = ?"), an); err != nil {
+			t.Fatal(err)
+		}
+		// By hand: erasing would delete the delivery too.
+		if _, err := db.sql.ExecContext(ctx, db.dialect.rebind("DELETE FROM subscribers WHERE id = ?"), gone); err != nil {
+			t.Fatal(err)
+		}
+		b, err := db.ClaimBatch(ctx, e.ID, "w", now, time.Minute)
+		if err != nil || b == nil || len(b.Claims) != 2 {
+			t.Fatalf("claim = %+v, %v; want both deliveries", b, err)
+		}
+		if c := b.Claims[1]; c.SubscriberID != gone || c.Subscriber != nil {
+			t.Fatalf("the deleted subscriber's claim = %+v, want no recipient", c)
+		}
+		want, err := db.SubscriberByID(ctx, an)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := b.Claims[0].Subscriber
+		if got == nil || got.ID != an || got.Name != want.Name || got.SendHour != 7 || got.Email != want.Email ||
+			!slices.Equal(got.Categories, want.Categories) || !got.CreatedAt.Equal(want.CreatedAt) {
+			t.Fatalf("claimed recipient %+v, want %+v", got, want)
+		}
+	})
+}
+
+// TestClaimedSubscriberColumnsFollowSubscriberColumns: the claim scans its
+// recipients with scanSubscriber, so its columns must be the same, in the
+// same order.
+func TestClaimedSubscriberColumnsFollowSubscriberColumns(t *testing.T) {
+	var got []string
+	for _, col := range strings.Split(claimedSubscriberColumns, ",") {
+		col = strings.TrimSpace(col)
+		if name, ok := strings.CutPrefix(col, "COALESCE(s."); ok {
+			got = append(got, name)
+		}
+	}
+	want := strings.Fields(strings.ReplaceAll(subscriberColumns, ",", " "))
+	if !slices.Equal(got, want) {
+		t.Fatalf("claimed columns %v, want %v", got, want)
+	}
+}

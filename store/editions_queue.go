@@ -31,6 +31,9 @@ type Claim struct {
 	SubscriberID int64
 	// Attempts is how many times sending it has failed temporarily.
 	Attempts int
+	// Subscriber is the recipient as read by the claim; nil when they no
+	// longer exist.
+	Subscriber *Subscriber
 }
 
 // Batch is a claimed range of an edition's deliveries: those of the
@@ -57,8 +60,8 @@ type BatchRelease struct {
 const claimTries = 8
 
 // ClaimBatch claims the earliest due batch of edition for owner, until
-// now+lease, and returns it with its deliveries due at now; nil when no
-// batch is due. Due batches are those released with deliveries due, and
+// now+lease, and returns it with its deliveries due at now and their
+// recipients; nil when no batch is due. Due batches are those released with deliveries due, and
 // those whose owner's lease ran out (it crashed, or stalled): their
 // deliveries not yet recorded are sent again.
 func (db *DB) ClaimBatch(ctx context.Context, edition int64, owner string, now time.Time, lease time.Duration) (*Batch, error) {
@@ -85,11 +88,12 @@ func (db *DB) claimBatch(ctx context.Context, edition int64, owner string, now t
 	const claim = `UPDATE delivery_batches AS b SET owner = ?, next_at = ?
 FROM pick WHERE b.edition_id = ? AND b.first_subscriber = pick.first
 RETURNING first_subscriber, last_subscriber`
-	// The batch's range, with its deliveries due: a row each, or one row
-	// with none for a batch with nothing due.
-	const read = `SELECT c.first_subscriber, c.last_subscriber, d.subscriber_id, d.attempts FROM %s c
+	// The batch's range, with its deliveries due and their recipients: a
+	// row each, or one row with none for a batch with nothing due.
+	const read = `SELECT c.first_subscriber, c.last_subscriber, d.subscriber_id, d.attempts, ` + claimedSubscriberColumns + ` FROM %s c
 LEFT JOIN deliveries d ON d.edition_id = ? AND d.subscriber_id BETWEEN c.first_subscriber AND c.last_subscriber
-    AND d.status = 'queued' AND d.next_at <= ?`
+    AND d.status = 'queued' AND d.next_at <= ?
+LEFT JOIN subscribers s ON s.id = d.subscriber_id`
 	if db.dialect.name() == "postgres" {
 		// One round trip: the claim and the read in one statement.
 		rows, err := db.cachedQuery(ctx, db.dialect.rebind(fmt.Sprintf(pick, " FOR UPDATE SKIP LOCKED")+`,
@@ -123,20 +127,44 @@ func (db *DB) scanBatch(edition int64, rows *sql.Rows, err error) (*Batch, error
 	for rows.Next() {
 		var first, last int64
 		var sub, attempts sql.NullInt64
-		if err := rows.Scan(&first, &last, &sub, &attempts); err != nil {
+		var exists bool
+		recipient, err := scanSubscriber(prefixScanner{rows, []any{&first, &last, &sub, &attempts, &exists}})
+		if err != nil {
 			return nil, fmt.Errorf("store: claim a batch of edition %d: %w", edition, err)
 		}
 		if b == nil {
 			b = &Batch{EditionID: edition, First: first, Last: last}
 		}
+		if !exists {
+			recipient = nil
+		}
 		if sub.Valid {
-			b.Claims = append(b.Claims, Claim{EditionID: edition, SubscriberID: sub.Int64, Attempts: int(attempts.Int64)})
+			b.Claims = append(b.Claims, Claim{EditionID: edition, SubscriberID: sub.Int64, Attempts: int(attempts.Int64), Subscriber: recipient})
 		}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("store: claim a batch of edition %d: %w", edition, err)
 	}
 	return b, nil
+}
+
+// claimedSubscriberColumns are subscriberColumns of the subscribers s
+// joined to a claim, in the same order, none of them NULL when s is
+// missing; the first column says whether it is.
+const claimedSubscriberColumns = `s.id IS NOT NULL, COALESCE(s.id, 0), COALESCE(s.email, ''), COALESCE(s.name, ''),
+    COALESCE(s.status, ''), COALESCE(s.cadence, ''), COALESCE(s.categories, '[]'), COALESCE(s.send_hour, 0),
+    COALESCE(s.language, ''), COALESCE(s.bounces, 0), COALESCE(s.last_edition_until, 0), COALESCE(s.created_at, 0),
+    COALESCE(s.confirmed_at, 0), COALESCE(s.updated_at, 0)`
+
+// prefixScanner scans a row into prefix's destinations, then the
+// caller's.
+type prefixScanner struct {
+	rows   *sql.Rows
+	prefix []any
+}
+
+func (p prefixScanner) Scan(dest ...any) error {
+	return p.rows.Scan(append(p.prefix[:len(p.prefix):len(p.prefix)], dest...)...)
 }
 
 // RenewBatch moves the lease of owner's batch of edition starting at

@@ -207,28 +207,33 @@ func run(path string, n, articles int, mix float64, cadence string, seed uint64,
 	if stmt != nil {
 		stmt.Close()
 	}
-	// Past editions, oldest first, a day apart, ending a day ago.
-	for d := history; d >= 1; d-- {
-		until := now.Add(-time.Duration(d) * 24 * time.Hour).UnixMicro()
-		since := until - (24 * time.Hour).Microseconds()
-		var id int64
-		err := tx.QueryRowContext(ctx, `INSERT INTO editions (cadence, since_at, until_at, subject, status, recipients, created_at, finished_at)
-VALUES (`+ph(1)+", "+ph(2)+", "+ph(3)+", 'Bản tin', 'done', "+ph(4)+", "+ph(5)+", "+ph(6)+") RETURNING id",
-			cadence, since, until, n, until, until+(10*time.Minute).Microseconds()).Scan(&id)
-		if err != nil {
-			return fmt.Errorf("past edition: %w", err)
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO deliveries (edition_id, subscriber_id, status, attempts, next_at, sent_at)
-SELECT `+ph(1)+", id, 'sent', 1, "+ph(2)+", "+ph(3)+" FROM subscribers WHERE cadence = "+ph(4),
-			id, until, until+(5*time.Minute).Microseconds(), cadence); err != nil {
-			return fmt.Errorf("past deliveries: %w", err)
-		}
-		if _, err := tx.ExecContext(ctx, "UPDATE subscribers SET last_edition_until = "+ph(1)+" WHERE cadence = "+ph(2), until, cadence); err != nil {
-			return err
-		}
-	}
 	if err := tx.Commit(); err != nil {
 		return err
+	}
+	// Past editions, oldest first, a day apart, ending a day ago, each in
+	// its own transaction. On PostgreSQL, autovacuum runs in the day
+	// between two editions of a database in service: each past edition's
+	// update of every subscriber leaves dead rows, whose room on the page
+	// the next update reuses once they are vacuumed; without it, the
+	// edition measured would find pages laid out as no database in
+	// service has them.
+	vacuum := func(tables ...string) error {
+		for _, t := range tables {
+			if _, err := db.ExecContext(ctx, "VACUUM (ANALYZE) "+t); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	for d := history; d >= 1; d-- {
+		if err := seedPastEdition(ctx, db, ph, cadence, n, now.Add(-time.Duration(d)*24*time.Hour)); err != nil {
+			return err
+		}
+		if pg {
+			if err := vacuum("subscribers", "editions", "deliveries"); err != nil {
+				return err
+			}
+		}
 	}
 	if history > 0 && !pg {
 		if _, err := db.ExecContext(ctx, "ANALYZE"); err != nil {
@@ -236,21 +241,39 @@ SELECT `+ph(1)+", id, 'sent', 1, "+ph(2)+", "+ph(3)+" FROM subscribers WHERE cad
 		}
 	}
 	if pg {
-		// What autovacuum would have done on a database in service, in
-		// the day between two editions: the past editions' updates of
-		// every subscriber leave dead rows, whose room on the page the
-		// next update reuses once they are vacuumed.
-		tables := []string{"subscribers", "articles"}
-		if history > 0 {
-			tables = append(tables, "editions", "deliveries")
-		}
-		for _, t := range tables {
-			if _, err := db.ExecContext(ctx, "VACUUM (ANALYZE) "+t); err != nil {
-				return err
-			}
+		if err := vacuum("subscribers", "articles"); err != nil {
+			return err
 		}
 	}
 	fmt.Printf("digestseed: %d subscribers, %d articles in the window (categories %v), %d past editions, in %s\n",
 		n, articles, cats, history, time.Since(start).Round(time.Millisecond))
 	return nil
+}
+
+// seedPastEdition records an edition of cadence ending at until as sent
+// to every subscriber of it, as the daemon would have.
+func seedPastEdition(ctx context.Context, db *sql.DB, ph func(int) string, cadence string, n int, untilT time.Time) error {
+	until := untilT.UnixMicro()
+	since := until - (24 * time.Hour).Microseconds()
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	var id int64
+	err = tx.QueryRowContext(ctx, `INSERT INTO editions (cadence, since_at, until_at, subject, status, recipients, created_at, finished_at)
+VALUES (`+ph(1)+", "+ph(2)+", "+ph(3)+", 'Bản tin', 'done', "+ph(4)+", "+ph(5)+", "+ph(6)+") RETURNING id",
+		cadence, since, until, n, until, until+(10*time.Minute).Microseconds()).Scan(&id)
+	if err != nil {
+		return fmt.Errorf("past edition: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO deliveries (edition_id, subscriber_id, status, attempts, next_at, sent_at)
+SELECT `+ph(1)+", id, 'sent', 1, "+ph(2)+", "+ph(3)+" FROM subscribers WHERE cadence = "+ph(4),
+		id, until, until+(5*time.Minute).Microseconds(), cadence); err != nil {
+		return fmt.Errorf("past deliveries: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, "UPDATE subscribers SET last_edition_until = "+ph(1)+" WHERE cadence = "+ph(2), until, cadence); err != nil {
+		return err
+	}
+	return tx.Commit()
 }
