@@ -131,10 +131,21 @@ func (w *worker) sendBatch(e *store.Edition, b *store.Batch, mark watchMark) (se
 	}
 	// Recipients are read right before they are sent to, not when the
 	// edition was planned, so that an unsubscribe stops the rest of an
-	// edition at once: the claim read them all, and they hold while the
-	// watch hears every change after that read; else they are read again
-	// a group of statusGroup at a time.
-	for g := 0; ; {
+	// edition at once. Those read (by the claim, or here) hold while the
+	// watch hears every change after the read; else a read covers
+	// statusGroup of them.
+	read := !b.RecipientsRead
+	for g := 0; g < len(claims); read = true {
+		if read {
+			mark = d.o.Watch.mark()
+			var err error
+			if subs, err = d.db.SubscribersByIDs(w.ctx, ids[g:g+readAhead(mark, len(claims)-g)]); err != nil {
+				if w.ctx.Err() == nil {
+					d.log.Error("reading subscribers failed", "edition", e.ID, "err", err)
+				}
+				return false
+			}
+		}
 		for _, c := range claims[g : g+readAhead(mark, len(claims)-g)] {
 			if mark.live && !d.o.Watch.unchanged(mark, c.SubscriberID) {
 				break // read again, from c on
@@ -152,18 +163,8 @@ func (w *worker) sendBatch(e *store.Edition, b *store.Batch, mark watchMark) (se
 			}
 			g++
 		}
-		if g == len(claims) {
-			return false
-		}
-		mark = d.o.Watch.mark()
-		var err error
-		if subs, err = d.db.SubscribersByIDs(w.ctx, ids[g:g+readAhead(mark, len(claims)-g)]); err != nil {
-			if w.ctx.Err() == nil {
-				d.log.Error("reading subscribers failed", "edition", e.ID, "err", err)
-			}
-			return false
-		}
 	}
+	return false
 }
 
 // readAhead is how many of the left recipients one read of them covers:

@@ -427,7 +427,7 @@ func TestCopyRoundTrip(t *testing.T) {
 	}
 	for name, db := range map[string]*DB{"PostgreSQL": pg, "SQLite": last} {
 		got, err := db.ClaimBatch(ctx, fx.edition, "may-2", claimAt, time.Minute)
-		if err != nil || !reflect.DeepEqual(got, wantClaims) {
+		if err != nil || !reflect.DeepEqual(queuePart(got), queuePart(wantClaims)) {
 			t.Errorf("%s: claims %v, %v; want %v", name, got, err, wantClaims)
 		}
 		if ok, err := db.UseToken(ctx, "nonce:cd02", fx.now.Add(time.Hour)); err != nil || ok {
@@ -692,4 +692,19 @@ func BenchmarkCopyToPostgres(b *testing.B) {
 	}
 	b.ReportMetric(float64(rows)/total.Seconds(), "rows/s")
 	b.ReportMetric(float64(deliveries)/deliveriesTime.Seconds(), "deliveries/s")
+}
+
+// queuePart is b without the recipients a claim reads on PostgreSQL and
+// not on SQLite: what the queue hands out.
+func queuePart(b *Batch) *Batch {
+	if b == nil {
+		return nil
+	}
+	q := *b
+	q.RecipientsRead, q.Claims = false, nil
+	for _, c := range b.Claims {
+		c.Subscriber = nil
+		q.Claims = append(q.Claims, c)
+	}
+	return &q
 }

@@ -31,8 +31,9 @@ type Claim struct {
 	SubscriberID int64
 	// Attempts is how many times sending it has failed temporarily.
 	Attempts int
-	// Subscriber is the recipient as read by the claim; nil when they no
-	// longer exist.
+	// Subscriber is the recipient as read by the claim when
+	// Batch.RecipientsRead; nil when they no longer exist, or were not
+	// read.
 	Subscriber *Subscriber
 }
 
@@ -43,6 +44,9 @@ type Batch struct {
 	EditionID   int64
 	First, Last int64
 	Claims      []Claim
+	// RecipientsRead says that the claim read each delivery's recipient
+	// (Claim.Subscriber); on SQLite it does not.
+	RecipientsRead bool
 }
 
 // BatchRelease gives a batch back once the outcomes of its deliveries
@@ -88,19 +92,22 @@ func (db *DB) claimBatch(ctx context.Context, edition int64, owner string, now t
 	const claim = `UPDATE delivery_batches AS b SET owner = ?, next_at = ?
 FROM pick WHERE b.edition_id = ? AND b.first_subscriber = pick.first
 RETURNING first_subscriber, last_subscriber`
-	// The batch's range, with its deliveries due and their recipients: a
-	// row each, or one row with none for a batch with nothing due.
-	const read = `SELECT c.first_subscriber, c.last_subscriber, d.subscriber_id, d.attempts, ` + claimedSubscriberColumns + ` FROM %s c
+	// The batch's range, with its deliveries due: a row each, or one row
+	// with none for a batch with nothing due. On PostgreSQL each comes
+	// with its recipient, which delivery workers listening for subscriber
+	// changes need not read again (newsletter.SubscriberWatch); on SQLite,
+	// where they read recipients in small groups anyway, reading them all
+	// here would be wasted.
+	const read = `SELECT c.first_subscriber, c.last_subscriber, d.subscriber_id, d.attempts%s FROM %s c
 LEFT JOIN deliveries d ON d.edition_id = ? AND d.subscriber_id BETWEEN c.first_subscriber AND c.last_subscriber
-    AND d.status = 'queued' AND d.next_at <= ?
-LEFT JOIN subscribers s ON s.id = d.subscriber_id`
+    AND d.status = 'queued' AND d.next_at <= ?%s`
 	if db.dialect.name() == "postgres" {
 		// One round trip: the claim and the read in one statement.
 		rows, err := db.cachedQuery(ctx, db.dialect.rebind(fmt.Sprintf(pick, " FOR UPDATE SKIP LOCKED")+`,
 claimed AS (`+claim+`)
-`+fmt.Sprintf(read, "claimed")+`
+`+fmt.Sprintf(read, ", "+claimedSubscriberColumns, "claimed", "\nLEFT JOIN subscribers s ON s.id = d.subscriber_id")+`
 ORDER BY d.subscriber_id`), edition, micros(now), owner, micros(now.Add(lease)), edition, edition, micros(now))
-		return db.scanBatch(edition, rows, err)
+		return db.scanBatch(edition, rows, err, true)
 	}
 	// SQLite has no UPDATE in a WITH: the claim, then the read.
 	var first, last int64
@@ -111,14 +118,15 @@ ORDER BY d.subscriber_id`), edition, micros(now), owner, micros(now.Add(lease)),
 	if err != nil {
 		return nil, fmt.Errorf("store: claim a batch of edition %d: %w", edition, err)
 	}
-	rows, err := db.cachedQuery(ctx, fmt.Sprintf(read, "delivery_batches")+`
+	rows, err := db.cachedQuery(ctx, fmt.Sprintf(read, "", "delivery_batches", "")+`
 WHERE c.edition_id = ? AND c.first_subscriber = ?
 ORDER BY d.subscriber_id`, edition, micros(now), edition, first)
-	return db.scanBatch(edition, rows, err)
+	return db.scanBatch(edition, rows, err, false)
 }
 
-// scanBatch reads a claimed batch from the rows of claimBatch's read.
-func (db *DB) scanBatch(edition int64, rows *sql.Rows, err error) (*Batch, error) {
+// scanBatch reads a claimed batch from the rows of claimBatch's read,
+// with their recipients if withRecipients.
+func (db *DB) scanBatch(edition int64, rows *sql.Rows, err error, withRecipients bool) (*Batch, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: claim a batch of edition %d: %w", edition, err)
 	}
@@ -127,16 +135,21 @@ func (db *DB) scanBatch(edition int64, rows *sql.Rows, err error) (*Batch, error
 	for rows.Next() {
 		var first, last int64
 		var sub, attempts sql.NullInt64
-		var exists bool
-		recipient, err := scanSubscriber(prefixScanner{rows, []any{&first, &last, &sub, &attempts, &exists}})
+		var recipient *Subscriber
+		if withRecipients {
+			var exists bool
+			recipient, err = scanSubscriber(prefixScanner{rows, []any{&first, &last, &sub, &attempts, &exists}})
+			if !exists {
+				recipient = nil
+			}
+		} else {
+			err = rows.Scan(&first, &last, &sub, &attempts)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("store: claim a batch of edition %d: %w", edition, err)
 		}
 		if b == nil {
-			b = &Batch{EditionID: edition, First: first, Last: last}
-		}
-		if !exists {
-			recipient = nil
+			b = &Batch{EditionID: edition, First: first, Last: last, RecipientsRead: withRecipients}
 		}
 		if sub.Valid {
 			b.Claims = append(b.Claims, Claim{EditionID: edition, SubscriberID: sub.Int64, Attempts: int(attempts.Int64), Subscriber: recipient})
