@@ -178,6 +178,12 @@ func (f *fixture) deliverer(m mailer.Sender, o DeliveryOptions) *Deliverer {
 	return NewDeliverer(f.db, m, f.render, f.links, f.planner, o)
 }
 
+// chunks makes the planner queue n deliveries per chunk, and so cut
+// batches of at most n (as well as the store's batch size).
+func (f *fixture) chunks(n int) {
+	f.planner = NewPlanner(f.db, f.render, PlannerOptions{InstantWindow: 10 * time.Minute, Metrics: f.metrics, ChunkSize: n})
+}
+
 // plan plans the edition of cadence at f.now, failing the test if there
 // is none.
 func (f *fixture) plan(cadence string) *store.Edition {

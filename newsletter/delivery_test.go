@@ -276,6 +276,7 @@ func TestServerDownAtStartIsWaitedFor(t *testing.T) {
 func TestUnsubscribeMidEditionStopsTheRest(t *testing.T) {
 	// One batch, claimed before anyone left.
 	f := newFixtureOn(t, storetest.OpenSQLite(t, store.WithDeliveryBatch(60)))
+	f.chunks(60)
 	f.article("Họp báo", "thoi-su", time.Hour, true)
 	emails := f.subscribers(60)
 	leaving := map[string]bool{}

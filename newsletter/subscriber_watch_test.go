@@ -95,8 +95,7 @@ func (s *readCountingStore) SubscribersByIDs(ctx context.Context, ids []int64) (
 func TestWatchedUnsubscribeStopsAtOnce(t *testing.T) {
 	db := storetest.Open(t, pgtest.URL(t), store.WithDeliveryBatch(60))
 	f := newFixtureOn(t, db)
-	// One batch of 60, whose recipients are read at once.
-	f.planner = NewPlanner(db, f.render, PlannerOptions{InstantWindow: 10 * time.Minute, Metrics: f.metrics, ChunkSize: 60})
+	f.chunks(60) // one batch of 60, whose recipients are read at once
 	f.article("Họp báo", "thoi-su", time.Hour, true)
 	emails := f.subscribers(60)
 	watch := NewSubscriberWatch()
