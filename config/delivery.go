@@ -8,7 +8,7 @@ import "time"
 type Delivery struct {
 	Workers         int           `yaml:"workers" doc:"How many digests are being handed to the mail server at once; 1 to 256. Twice mail.smtp.connections keeps every connection busy while the next messages are being prepared."`
 	BatchSize       int           `yaml:"batch_size" doc:"How many deliveries make a batch, the unit a worker takes from the queue at once; editions are cut into batches when they are planned. 1 to 10000."`
-	RecordEvery     int           `yaml:"record_every" doc:"How many outcomes are written to the database together; 1 to 1000, at most delivery.max_unrecorded."`
+	RecordEvery     int           `yaml:"record_every" doc:"How many outcomes are written to the database together; 1 to 1000, at most delivery.max_unrecorded. Unset, it is 100, or delivery.max_unrecorded if that is smaller."`
 	MaxUnrecorded   int           `yaml:"max_unrecorded" doc:"Most digests sent whose outcome is not yet written down, over all workers of this process. If the process is killed, at most this many digests are sent twice after it restarts; none is lost. 1 to 100000."`
 	MaxAttempts     int           `yaml:"max_attempts" doc:"How many temporary failures (4xx replies, dropped connections, timeouts) one delivery may have before it is given up; 1 to 100. A mail server that cannot be reached at all costs no attempt."`
 	MaxAge          time.Duration `yaml:"max_age" doc:"How long after its edition was planned a digest may still be sent; later retries are not made. At least 1m."`

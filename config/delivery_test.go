@@ -56,3 +56,24 @@ func TestDefaultDeliveryKeepsItsPromises(t *testing.T) {
 		t.Errorf("lease %s too short to be renewed in time", d.Lease)
 	}
 }
+
+// TestRecordEveryDefaultFollowsMaxUnrecorded: a file that sets only a
+// small delivery.max_unrecorded, valid when record_every's default was 50,
+// still loads; one that sets both out of order is still refused.
+func TestRecordEveryDefaultFollowsMaxUnrecorded(t *testing.T) {
+	c, err := load([]byte("delivery:\n  max_unrecorded: 60\n"), "bantin.yaml", nil)
+	if err != nil {
+		t.Fatalf("load: %v", err)
+	}
+	if c.Delivery.RecordEvery != 60 {
+		t.Fatalf("record_every = %d, want 60 (max_unrecorded)", c.Delivery.RecordEvery)
+	}
+	c, err = load(nil, "", []string{"BANTIN_DELIVERY_MAX_UNRECORDED=500"})
+	if err != nil || c.Delivery.RecordEvery != 100 {
+		t.Fatalf("record_every = %v, %v; want the default 100 under a larger max_unrecorded", c, err)
+	}
+	_, err = load([]byte("delivery:\n  max_unrecorded: 60\n  record_every: 100\n"), "bantin.yaml", nil)
+	if err == nil || !strings.Contains(err.Error(), "delivery.record_every") {
+		t.Fatalf("record_every 100 over max_unrecorded 60: error %v, want one naming delivery.record_every", err)
+	}
+}

@@ -55,6 +55,7 @@ func load(data []byte, name string, environ []string) (*Config, error) {
 	errs := d.sortedErrors()
 	errs = append(errs, applyEnv(c, environ, d.origin)...)
 	c.normalize()
+	followUnsetDefaults(c, d.origin)
 
 	// A key whose value could not be read has already been reported; what
 	// Validate would add about it (or about its parts) is noise.
@@ -490,4 +491,15 @@ func parentKey(key string) string {
 		return ""
 	}
 	return key[:i]
+}
+
+// followUnsetDefaults adjusts the defaults of keys left unset that must
+// fit keys that were set. delivery.record_every's default (100) follows a
+// smaller delivery.max_unrecorded: a file valid under the old default (50)
+// must not stop the daemon after an upgrade.
+func followUnsetDefaults(c *Config, origin map[string]string) {
+	d := &c.Delivery
+	if _, set := origin["delivery.record_every"]; !set && d.MaxUnrecorded >= 1 && d.RecordEvery > d.MaxUnrecorded {
+		d.RecordEvery = d.MaxUnrecorded
+	}
 }
