@@ -172,3 +172,27 @@ func TestWatchedUnsubscribeStopsAtOnce(t *testing.T) {
 		t.Fatalf("recipients read %d times after the claim, want 1", n)
 	}
 }
+
+// TestSubscriberWatchGoesStaleWithoutSignsOfLife: a listener whose
+// connection died silently keeps saying nothing; past watchStale since its
+// last sign of life the watch vouches for nobody, and a sign of life
+// restores it.
+func TestSubscriberWatchGoesStaleWithoutSignsOfLife(t *testing.T) {
+	now := time.Date(2026, 11, 26, 6, 0, 0, 0, time.UTC)
+	w := NewSubscriberWatch()
+	w.now = func() time.Time { return now }
+	w.Handle(store.SubscriberChange{Listening: true})
+	m := w.mark()
+	now = now.Add(watchStale - time.Second)
+	if !w.unchanged(m, 1) {
+		t.Fatal("a recent listener does not vouch for a subscriber")
+	}
+	now = now.Add(2 * time.Second)
+	if w.unchanged(m, 1) || w.mark().live {
+		t.Fatalf("%s after the last sign of life, the watch still vouches", watchStale+time.Second)
+	}
+	w.Handle(store.SubscriberChange{Alive: true})
+	if !w.unchanged(m, 1) || !w.mark().live {
+		t.Fatal("a sign of life did not restore the watch")
+	}
+}

@@ -159,6 +159,16 @@ type listenSpec struct {
 	stopped func()
 	// payload runs with each notification and the session's schema.
 	payload func(schema, payload string)
+	// alive, if set, runs with each notification and each check of an
+	// idle connection that succeeded: everything committed before then
+	// has been heard.
+	alive func()
+	// idle is the silence after which the connection is checked; 0 is
+	// listenIdle.
+	idle time.Duration
+	// schemaQuery reads the schema that notifications must name; empty
+	// is the session's current schema.
+	schemaQuery string
 }
 
 // listen runs spec's listener until ctx is done, reconnecting with
@@ -241,9 +251,17 @@ func (l *listener) session(ctx context.Context) (listened bool, err error) {
 }
 
 func (l *listener) listenOn(ctx context.Context, c *pgx.Conn) (listened bool, err error) {
+	schemaQuery := l.spec.schemaQuery
+	if schemaQuery == "" {
+		schemaQuery = "SELECT coalesce(current_schema(), '')"
+	}
 	var schema string
-	if err := c.QueryRow(ctx, "SELECT coalesce(current_schema(), '')").Scan(&schema); err != nil {
+	if err := c.QueryRow(ctx, schemaQuery).Scan(&schema); err != nil {
 		return false, err
+	}
+	idle := l.spec.idle
+	if idle == 0 {
+		idle = listenIdle
 	}
 	if _, err := c.Exec(ctx, "LISTEN "+l.spec.channel); err != nil {
 		return false, err
@@ -254,17 +272,18 @@ func (l *listener) listenOn(ctx context.Context, c *pgx.Conn) (listened bool, er
 	}
 	l.spec.started()
 	for {
-		wctx, cancel := context.WithTimeout(ctx, listenIdle)
+		wctx, cancel := context.WithTimeout(ctx, idle)
 		n, err := c.WaitForNotification(wctx)
-		idle := wctx.Err() != nil
+		timedOut := wctx.Err() != nil
 		cancel()
 		switch {
 		case err == nil:
 			l.spec.payload(schema, n.Payload)
+			l.heardAll()
 			continue
 		case ctx.Err() != nil:
 			return true, nil
-		case !idle || c.IsClosed():
+		case !timedOut || c.IsClosed():
 			return true, err
 		}
 		pctx, cancel := context.WithTimeout(ctx, listenPingTimeout)
@@ -276,6 +295,14 @@ func (l *listener) listenOn(ctx context.Context, c *pgx.Conn) (listened bool, er
 			}
 			return true, fmt.Errorf("check the listening connection: %w", err)
 		}
+		l.heardAll()
+	}
+}
+
+// heardAll tells spec.alive, if set, that the connection works.
+func (l *listener) heardAll() {
+	if l.spec.alive != nil {
+		l.spec.alive()
 	}
 }
 

@@ -5,11 +5,18 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // subscriberChannel is the NOTIFY channel of subscriber changes, sent by
 // the triggers of migration 0009 with the payload "schema:id".
 const subscriberChannel = "bantin_subscribers"
+
+// subscriberListenIdle is how often an idle subscriber listener checks its
+// connection, and reports Alive. A connection that died without a word (a
+// firewall dropping it) is only found out by such a check: listeners must
+// not vouch for what they heard for long after the last one.
+const subscriberListenIdle = 2 * time.Second
 
 // SubscriberChange is what ListenSubscriberChanges reports.
 type SubscriberChange struct {
@@ -22,6 +29,11 @@ type SubscriberChange struct {
 	// Lost, with ID 0, says that changes are no longer heard, until the
 	// next Listening.
 	Lost bool
+	// Alive, with ID 0, says that the connection still works: every
+	// change committed before now has been reported. It comes with each
+	// notification and at least every subscriberListenIdle otherwise,
+	// unless the connection is failing.
+	Alive bool
 }
 
 // ListenSubscriberChanges calls fn with every change to a subscriber
@@ -30,8 +42,10 @@ type SubscriberChange struct {
 // is done; it returns nil then. Changes that sending makes (the window of
 // the last edition, the bounce count) are not reported. fn hears Listening
 // each time listening (re)starts and Lost each time it stops; between the
-// two, nothing is lost. fn runs on the listening goroutine and must be
-// quick. Connection handling is that of ListenArticleChanges.
+// two, nothing is lost, as long as Alive keeps coming (a connection that
+// died silently is only found out by the check that Alive reports). fn
+// runs on the listening goroutine and must be quick. Connection handling
+// is that of ListenArticleChanges.
 //
 // On SQLite it only waits for ctx, and fn never hears Listening: nothing
 // is ever reported, and callers must read what they need again.
@@ -44,6 +58,12 @@ func (db *DB) ListenSubscriberChanges(ctx context.Context, logger *slog.Logger, 
 		what:    "subscriber changes",
 		started: func() { fn(SubscriberChange{Listening: true}) },
 		stopped: func() { fn(SubscriberChange{Lost: true}) },
+		alive:   func() { fn(SubscriberChange{Alive: true}) },
+		idle:    subscriberListenIdle,
+		// The trigger names the table's schema, which need not be the
+		// session's current one (search_path "$user", public).
+		schemaQuery: `SELECT n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE c.oid = 'subscribers'::regclass`,
 		payload: func(schema, payload string) {
 			i := strings.LastIndexByte(payload, ':')
 			if i < 0 || payload[:i] != schema {

@@ -225,20 +225,51 @@ func TestListenArticleChangesSQLite(t *testing.T) {
 // TestListenSubscriberChanges: every change to a subscriber that a
 // message depends on is heard, whoever makes it (here plain SQL on another
 // connection), and on this schema only; what sending writes is not.
+//
+// The listener's session has an empty schema first on its search_path,
+// so that its current schema is not the table's: notifications name the
+// table's.
 func TestListenSubscriberChanges(t *testing.T) {
 	ctx := context.Background()
 	schema := pgtest.URL(t)
-	a := openURL(t, schema)
+	empty := pgtest.URL(t)
+	u, err := url.Parse(schema)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eu, err := url.Parse(empty)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("search_path", eu.Query().Get("search_path")+","+q.Get("search_path"))
+	u.RawQuery = q.Encode()
 	b := openURL(t, schema)
+	// Not migrated: on its search_path, that would make tables in the
+	// empty schema.
+	a, err := Open(ctx, u.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
 	other := openTestPostgres(t) // another schema on the same database
 	ida := insertSubscriber(t, b, "an@example.vn", StatusActive, CadenceDaily)
 	idb := insertSubscriber(t, b, "binh@example.vn", StatusActive, CadenceDaily)
 	otherID := insertSubscriber(t, other, "an@example.vn", StatusActive, CadenceDaily)
 
 	got := make(chan SubscriberChange, 100)
+	alive := make(chan time.Time, 1000)
 	lctx, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)
-	go func() { done <- a.ListenSubscriberChanges(lctx, nil, func(ch SubscriberChange) { got <- ch }) }()
+	go func() {
+		done <- a.ListenSubscriberChanges(lctx, nil, func(ch SubscriberChange) {
+			if ch.Alive {
+				alive <- time.Now()
+				return
+			}
+			got <- ch
+		})
+	}()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {
@@ -279,6 +310,18 @@ func TestListenSubscriberChanges(t *testing.T) {
 	case ch := <-got:
 		t.Errorf("heard %+v after an update that changed nothing", ch)
 	case <-time.After(200 * time.Millisecond):
+	}
+	// An idle listener still shows, every subscriberListenIdle, that its
+	// connection works.
+	for len(alive) > 0 {
+		<-alive
+	}
+	quiet := time.Now()
+	select {
+	case at := <-alive:
+		t.Logf("idle listener alive again after %s", at.Sub(quiet).Round(time.Millisecond))
+	case <-time.After(subscriberListenIdle + 3*time.Second):
+		t.Fatalf("no sign of life from an idle listener within %s", subscriberListenIdle+3*time.Second)
 	}
 	cancel()
 	if err := <-done; err != nil {
