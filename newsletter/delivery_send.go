@@ -135,9 +135,10 @@ func (w *worker) sendBatch(e *store.Edition, b *store.Batch, mark watchMark) (se
 	// watch hears every change after the read; else a read covers
 	// statusGroup of them.
 	read := !b.RecipientsRead
+	readAt := time.Now()
 	for g := 0; g < len(claims); read = true {
 		if read {
-			mark = d.o.Watch.mark()
+			mark, readAt = d.o.Watch.mark(), time.Now()
 			var err error
 			if subs, err = d.db.SubscribersByIDs(w.ctx, ids[g:g+readAhead(mark, len(claims)-g)]); err != nil {
 				if w.ctx.Err() == nil {
@@ -147,15 +148,26 @@ func (w *worker) sendBatch(e *store.Edition, b *store.Batch, mark watchMark) (se
 			}
 		}
 		for _, c := range claims[g : g+readAhead(mark, len(claims)-g)] {
-			if mark.live && !d.o.Watch.unchanged(mark, c.SubscriberID) {
+			// Still good to send with: vouched for by the watch, or read
+			// moments ago.
+			fresh := func() bool {
+				if mark.live {
+					return d.o.Watch.unchanged(mark, c.SubscriberID)
+				}
+				return time.Since(readAt) < maxReadAge
+			}
+			if mark.live && !fresh() {
 				break // read again, from c on
 			}
 			if w.ctx.Err() != nil || w.crashed() {
 				return false
 			}
-			down, ok := w.deliver(e, c, subs[c.SubscriberID])
+			down, ok, stale := w.deliver(e, c, subs[c.SubscriberID], fresh)
 			if !ok {
 				return false
+			}
+			if stale {
+				break // read again, from c on
 			}
 			if down > 0 {
 				notBefore = d.o.Now().Add(down)
@@ -166,6 +178,12 @@ func (w *worker) sendBatch(e *store.Edition, b *store.Batch, mark watchMark) (se
 	}
 	return false
 }
+
+// maxReadAge is how old a recipient's data read without a listening
+// watch may be when their message goes out after a wait for a token: the
+// wait lasts as long as outcomes cannot be recorded, and an unsubscribe
+// may come meanwhile.
+const maxReadAge = time.Second
 
 // readAhead is how many of the left recipients one read of them covers:
 // all while the watch vouches for them, else statusGroup.
@@ -219,39 +237,42 @@ func (w *worker) release(b *store.Batch, notBefore time.Time) {
 // deliver sends edition e to sub, the subscriber of claim c (nil if they
 // no longer exist), and hands the outcome to the recorder. It returns how
 // long to wait if the mail server could not be reached, and false if the
-// worker must stop (work ended or crashed) with c given back.
-func (w *worker) deliver(e *store.Edition, c store.Claim, sub *store.Subscriber) (down time.Duration, ok bool) {
+// worker must stop (work ended or crashed) with c given back. After
+// waiting for a token to send, it asks fresh whether sub is still good to
+// send with; if not, it sends nothing and returns stale, for sub to be
+// read again.
+func (w *worker) deliver(e *store.Edition, c store.Claim, sub *store.Subscriber, fresh func() bool) (down time.Duration, ok, stale bool) {
 	d := w.d
 	res := store.DeliveryResult{EditionID: e.ID, SubscriberID: c.SubscriberID}
 	switch {
 	case sub == nil:
-		return 0, w.skip(res, "subscriber deleted", time.Time{})
+		return 0, w.skip(res, "subscriber deleted", time.Time{}), false
 	case sub.Status != store.StatusActive:
-		return 0, w.skip(res, "subscriber is "+sub.Status, time.Time{})
+		return 0, w.skip(res, "subscriber is "+sub.Status, time.Time{}), false
 	case sub.Cadence != e.Cadence:
 		// They changed cadence after the edition was planned (or an
 		// erased subscriber's id was reused): the new one applies.
-		return 0, w.skip(res, "subscriber changed cadence to "+sub.Cadence, time.Time{})
+		return 0, w.skip(res, "subscriber changed cadence to "+sub.Cadence, time.Time{}), false
 	}
 	k := d.plan.recipientKey(e, sub)
 	if !k.Since.Before(e.Until) {
-		return 0, w.skip(res, "already has this window", time.Time{})
+		return 0, w.skip(res, "already has this window", time.Time{}), false
 	}
 	v, err := d.render.Variant(w.ctx, k)
 	if err != nil {
 		if w.ctx.Err() != nil {
-			return 0, false
+			return 0, false, false
 		}
 		// Ours, not the recipient's: wait as for a server that is down.
 		d.log.Error("rendering a digest failed", "edition", e.ID, "err", err)
 		wait := max(w.down, time.Second)
 		res.Status, res.NextAt, res.Error = store.DeliveryQueued, d.o.Now().Add(wait), "render: "+err.Error()
-		return wait, w.push(result{r: res})
+		return wait, w.push(result{r: res}), false
 	}
 	if v.Articles == 0 {
 		// Nothing new in their categories: no mail, and their next
 		// edition starts here.
-		return 0, w.skip(res, "nothing new", e.Until)
+		return 0, w.skip(res, "nothing new", e.Until), false
 	}
 	msg := v.Message(d.render.personal(sub, k.Lang, d.links))
 
@@ -261,18 +282,22 @@ func (w *worker) deliver(e *store.Edition, c store.Claim, sub *store.Subscriber)
 		// Every token is taken, some maybe by our own pending outcomes:
 		// hand them over before waiting, or we would wait for ourselves.
 		if !w.flush() {
-			return 0, false
+			return 0, false, false
 		}
 		select {
 		case w.tokens <- struct{}{}:
 		case <-w.ctx.Done():
-			return 0, false
+			return 0, false, false
 		case <-d.crash:
-			return 0, false
+			return 0, false, false
+		}
+		if !fresh() {
+			<-w.tokens // nothing sent: the token goes back unused
+			return 0, true, true
 		}
 	}
 	if w.crashed() {
-		return 0, false
+		return 0, false, false
 	}
 	start := time.Now()
 	err = d.mail.Send(w.sendCtx, msg)
@@ -282,7 +307,7 @@ func (w *worker) deliver(e *store.Edition, c store.Claim, sub *store.Subscriber)
 	if res.Status == store.DeliveryBounced || res.Status == store.DeliveryFailed {
 		d.log.Info("digest not delivered", "edition", e.ID, "subscriber", c.SubscriberID, "status", res.Status, "err", err)
 	}
-	return down, w.push(result{r: res, token: true})
+	return down, w.push(result{r: res, token: true}), false
 }
 
 func (w *worker) skip(res store.DeliveryResult, why string, until time.Time) bool {

@@ -401,3 +401,57 @@ func TestKillMidEditionLosesNothingAndDuplicatesAtMostTheUnrecorded(t *testing.T
 		})
 	}
 }
+
+// blockingRecordStore holds the first RecordDeliveries until release is
+// closed, telling blocked when it starts waiting.
+type blockingRecordStore struct {
+	*store.DB
+	once    sync.Once
+	blocked chan struct{}
+	release chan struct{}
+}
+
+func (s *blockingRecordStore) RecordDeliveries(ctx context.Context, owner string, rs []store.DeliveryResult, bs []store.BatchRelease, threshold int) error {
+	s.once.Do(func() {
+		close(s.blocked)
+		<-s.release
+	})
+	return s.DB.RecordDeliveries(ctx, owner, rs, bs, threshold)
+}
+
+// TestUnsubscribeDuringATokenWaitIsSeen: a worker that waited long for a
+// token (outcomes could not be recorded) reads its recipient again before
+// sending, so an unsubscribe made meanwhile still stops the message.
+func TestUnsubscribeDuringATokenWaitIsSeen(t *testing.T) {
+	f := newFixture(t)
+	f.article("Họp báo", "thoi-su", time.Hour, true)
+	emails := f.subscribers(3)
+	leaving, err := f.db.SubscriberByEmail(f.ctx, emails[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := newSink(t)
+	e := f.plan(store.CadenceDaily)
+	blocking := &blockingRecordStore{DB: f.db, blocked: make(chan struct{}), release: make(chan struct{})}
+	go func() {
+		// The first outcome cannot be recorded: the worker, with one
+		// token, waits with the second recipient read and rendered.
+		<-blocking.blocked
+		f.setStatus(leaving.ID, store.StatusUnsubscribed)
+		time.Sleep(maxReadAge + 200*time.Millisecond)
+		close(blocking.release)
+	}()
+	o := testDelivery()
+	o.Workers, o.RecordEvery, o.MaxUnrecorded, o.Edition, o.Metrics = 1, 1, 1, e.ID, f.metrics
+	ctx, cancel := context.WithTimeout(f.ctx, 30*time.Second)
+	defer cancel()
+	if _, err := NewDeliverer(blocking, f.mailer(s, 1, 5*time.Second), f.render, f.links, f.planner, o).DeliverEdition(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := s.count(emails[1]); n != 0 {
+		t.Fatalf("%s got %d messages after unsubscribing during the wait", emails[1], n)
+	}
+	if s.count(emails[0]) != 1 || s.count(emails[2]) != 1 {
+		t.Fatalf("the others got %d and %d messages, want 1 each", s.count(emails[0]), s.count(emails[2]))
+	}
+}
