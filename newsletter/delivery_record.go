@@ -28,14 +28,12 @@ func (d *Deliverer) record(in <-chan []result, tokens <-chan struct{}) {
 			return true
 		}
 		batch, releases = batch[:0], releases[:0]
-		outcomes := 0
 		for _, r := range pending {
 			if r.release != nil {
 				releases = append(releases, *r.release)
 				continue
 			}
 			batch = append(batch, r.r)
-			outcomes++
 		}
 		for wait := 10 * time.Millisecond; ; wait = min(2*wait, 5*time.Second) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -58,9 +56,9 @@ func (d *Deliverer) record(in <-chan []result, tokens <-chan struct{}) {
 				<-tokens
 			}
 		}
-		d.unrecorded.Add(-int64(outcomes))
-		if d.o.Recorded != nil && outcomes > 0 {
-			d.o.Recorded(outcomes)
+		d.unrecorded.Add(-int64(len(batch)))
+		if d.o.Recorded != nil && len(batch) > 0 {
+			d.o.Recorded(len(batch))
 		}
 		if d.o.Edition != 0 {
 			// Delivering one edition to the end: an idle worker may be

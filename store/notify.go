@@ -172,14 +172,12 @@ type listenSpec struct {
 }
 
 // listen runs spec's listener until ctx is done, reconnecting with
-// backoff; see ListenArticleChanges. On SQLite it only waits for ctx.
+// backoff and logging on logger, which must not be nil; see
+// ListenArticleChanges. On SQLite it only waits for ctx.
 func (db *DB) listen(ctx context.Context, logger *slog.Logger, spec listenSpec) error {
 	if db.dialect.name() != "postgres" {
 		<-ctx.Done()
 		return nil
-	}
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
 	}
 	db.holdConns(1)
 	defer db.holdConns(-1)

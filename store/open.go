@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -171,7 +172,7 @@ func Open(ctx context.Context, rawURL string, opts ...Option) (*DB, error) {
 // WAL, a step for which SQLite may not wait on the busy timeout: that is
 // tried again for up to the busy timeout.
 func pingSQLite(ctx context.Context, sqlDB *sql.DB) error {
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(sqliteBusyTimeout)
 	for wait := 5 * time.Millisecond; ; wait = min(2*wait, 200*time.Millisecond) {
 		err := sqlDB.PingContext(ctx)
 		var coded interface{ Code() int }
@@ -185,6 +186,10 @@ func pingSQLite(ctx context.Context, sqlDB *sql.DB) error {
 		}
 	}
 }
+
+// sqliteBusyTimeout is how long a SQLite connection waits for a lock
+// another holds, and how long opening retries a busy file.
+const sqliteBusyTimeout = 10 * time.Second
 
 // sqliteBusy is SQLITE_BUSY, the primary result code (the low byte of an
 // extended one).
@@ -269,7 +274,7 @@ func parseURL(rawURL string) (dbURL, error) {
 	// The pragmas run in this order on every new connection: the busy
 	// timeout first, because switching a new file to WAL takes a lock
 	// that a process starting at the same moment may hold.
-	dsn := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)" +
+	dsn := "file:" + path + "?_pragma=busy_timeout(" + strconv.FormatInt(sqliteBusyTimeout.Milliseconds(), 10) + ")&_pragma=journal_mode(WAL)" +
 		"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
 	return dbURL{driver: DriverSQLite, dsn: dsn, path: path}, nil
 }
