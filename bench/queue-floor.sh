@@ -8,8 +8,11 @@
 #   pipelined  migration 8 at its last: the claim one statement, each group
 #              of outcomes one pipeline (one round trip), recipients read
 #              again every 20;
-#   watched    the queue now (migration 9): pipelined, with the recipients
-#              read once per batch and room on the subscribers' pages;
+#   watched    migration 9: pipelined, with the recipients read once per
+#              batch and room on the subscribers' pages;
+#   derived    the queue now (migration 10): watched, with each recipient's
+#              window read from their deliveries and no subscriber row
+#              written;
 #   floor      the least a durable per-recipient queue does: pipelined
 #              without the recipients' reads and the subscriber update.
 # Each variant starts from a fresh copy of the same tables (queuefloor/
@@ -20,12 +23,14 @@
 # Usage: bench/queue-floor.sh [ROUNDS]   (as root, or a user who can read
 #   the postmaster's /proc entry)
 # Environment: PGURL (default postgres://postgres@127.0.0.1:5432/test?sslmode=disable),
-#   CLIENTS (4; 500 must divide by it).
+#   CLIENTS (4; 500 must divide by it), VARIANTS (all of the above, in
+#   that order; rowclaims, the reference, is always run).
 set -euo pipefail
 cd "$(dirname "$0")/queuefloor"
 rounds="${1:-3}"
 clients="${CLIENTS:-4}"
 pgurl="${PGURL:-postgres://postgres@127.0.0.1:5432/test?sslmode=disable}"
+variants="rowclaims ${VARIANTS:-batches pipelined watched derived floor}"
 [ $((500 % clients)) = 0 ] || { echo "CLIENTS must divide 500" >&2; exit 1; }
 for tool in psql pgbench; do command -v "$tool" >/dev/null || { echo "$tool missing (postgresql-client)" >&2; exit 1; }; done
 pq() { PGOPTIONS='--client-min-messages=warning' psql -X -q -v ON_ERROR_STOP=1 "$pgurl" "$@"; }
@@ -37,10 +42,11 @@ trap 'pq -c "DROP SCHEMA IF EXISTS queuefloor CASCADE" >/dev/null 2>&1 || true' 
 
 declare -A total
 for r in $(seq "$rounds"); do
-	for v in rowclaims batches pipelined watched floor; do
+	for v in $variants; do
 		pq -f schema.sql >/dev/null
 		[ "$v" = rowclaims ] && pq -f rowclaims-index.sql >/dev/null
-		[ "$v" = watched ] && pq -f watched-schema.sql >/dev/null
+		[ "$v" = watched ] || [ "$v" = derived ] && pq -f watched-schema.sql >/dev/null
+		[ "$v" = derived ] && pq -f derived-schema.sql >/dev/null
 		pq -c "VACUUM (ANALYZE) queuefloor.subscribers" -c "VACUUM (ANALYZE) queuefloor.deliveries" -c "VACUUM (ANALYZE) queuefloor.delivery_batches" -c CHECKPOINT >/dev/null
 		t0=$(reaped)
 		pgbench -n -M prepared -c "$clients" -j 2 -t $((500 / clients)) -f "$v.sql" "$pgurl" >"/tmp/queuefloor.$$" 2>&1 ||
@@ -56,7 +62,7 @@ for r in $(seq "$rounds"); do
 done
 rm -f "/tmp/queuefloor.$$"
 echo
-for v in rowclaims batches pipelined watched floor; do
+for v in $variants; do
 	awk -v v="$v" -v t="${total[$v]}" -v ref="${total[rowclaims]}" -v n="$rounds" \
 		'BEGIN { printf "%-9s mean %5.0f ms, %4.1f µs a delivery, %.2f of rowclaims\n", v, t / n, t / n / 50, t / ref }'
 done

@@ -303,6 +303,7 @@ func (w *worker) deliver(e *store.Edition, c store.Claim, sub *store.Subscriber,
 	err = d.mail.Send(w.sendCtx, msg)
 	took := time.Since(start)
 	res, down = w.outcome(e, c, err)
+	res.ClearBounces = res.Status == store.DeliverySent && sub.Bounces > 0
 	d.o.Metrics.observe(res.Status, res.Status == store.DeliveryQueued, took)
 	if res.Status == store.DeliveryBounced || res.Status == store.DeliveryFailed {
 		d.log.Info("digest not delivered", "edition", e.ID, "subscriber", c.SubscriberID, "status", res.Status, "err", err)

@@ -186,6 +186,37 @@ func TestBounceThresholdCountsRefusals(t *testing.T) {
 	}
 }
 
+// TestDeliveryClearsTheBounceCount: a message that goes out clears the
+// count of refusals before it, so that only refusals in a row mark the
+// address bounced.
+func TestDeliveryClearsTheBounceCount(t *testing.T) {
+	f := newFixture(t)
+	f.article("Họp báo", "thoi-su", time.Hour, true)
+	sub := f.subscriber("day@example.vn", store.CadenceDaily)
+	s := newSink(t)
+	var refuse atomic.Bool
+	refuse.Store(true)
+	s.rcpt = func(string, int) error {
+		if refuse.Load() {
+			return smtpReply(550, [3]int{5, 2, 2}, "mailbox full")
+		}
+		return nil
+	}
+	o := testDelivery()
+	o.BounceThreshold = 2
+	f.deliver(f.mailer(s, 1, 5*time.Second), f.plan(store.CadenceDaily), o)
+	if got, _ := f.db.SubscriberByID(f.ctx, sub.ID); got.Bounces != 1 {
+		t.Fatalf("after a refusal: %d bounces, want 1", got.Bounces)
+	}
+	refuse.Store(false)
+	f.now = f.now.Add(time.Hour)
+	f.article("Kết luận", "thoi-su", 30*time.Minute, true)
+	f.deliver(f.mailer(s, 1, 5*time.Second), f.plan(store.CadenceDaily), o)
+	if got, _ := f.db.SubscriberByID(f.ctx, sub.ID); got.Status != store.StatusActive || got.Bounces != 0 {
+		t.Fatalf("after a delivery: %s, %d bounces; want active, 0", got.Status, got.Bounces)
+	}
+}
+
 func TestConnectionDroppedMidDataIsRetried(t *testing.T) {
 	f := newFixture(t)
 	f.article("Họp báo", "thoi-su", time.Hour, true)

@@ -390,10 +390,20 @@ func (db *DB) NewsletterArticles(ctx context.Context, q NewsletterQuery) ([]*art
 // subscribers of cadence: their last edition's end or, for one who has had
 // none yet, firstSince. ok is false when the cadence has no active
 // subscriber.
+//
+// Most subscribers' window ends where the cadence's latest edition does,
+// if that delivery used it up: that is read for all of them in one join,
+// and only the others' latest deliveries are looked up one by one. (A
+// subscriber who also got a later edition of another cadence reads as
+// earlier than they are: at worst an edition is cut that is new to no
+// one, and sends nothing.)
 func (db *DB) EarliestSince(ctx context.Context, cadence string, firstSince time.Time) (since time.Time, ok bool, err error) {
 	var us sql.NullInt64
-	err = db.sql.QueryRowContext(ctx, db.dialect.rebind(`SELECT MIN(CASE WHEN last_edition_until = 0 THEN ? ELSE last_edition_until END)
-FROM subscribers WHERE cadence = ? AND status = ?`), micros(firstSince), cadence, StatusActive).Scan(&us)
+	err = db.sql.QueryRowContext(ctx, db.dialect.rebind(`SELECT MIN(CASE WHEN until_at = 0 THEN ? ELSE until_at END)
+FROM (SELECT `+db.dialect.greatest("s.last_edition_until", "CASE WHEN p.until_at > 0 THEN p.until_at ELSE "+latestWindowEnd("s")+" END")+` AS until_at
+    FROM subscribers s LEFT JOIN deliveries p
+        ON p.edition_id = (SELECT MAX(id) FROM editions WHERE cadence = ?) AND p.subscriber_id = s.id
+    WHERE s.cadence = ? AND s.status = ?) windows`), micros(firstSince), cadence, cadence, StatusActive).Scan(&us)
 	if err != nil {
 		return time.Time{}, false, fmt.Errorf("store: earliest window of %s: %w", cadence, err)
 	}

@@ -267,20 +267,3 @@ func TestClaimReadsTheRecipients(t *testing.T) {
 		}
 	})
 }
-
-// TestClaimedSubscriberColumnsFollowSubscriberColumns: the claim scans its
-// recipients with scanSubscriber, so its columns must be the same, in the
-// same order.
-func TestClaimedSubscriberColumnsFollowSubscriberColumns(t *testing.T) {
-	var got []string
-	for _, col := range strings.Split(claimedSubscriberColumns, ",") {
-		col = strings.TrimSpace(col)
-		if name, ok := strings.CutPrefix(col, "COALESCE(s."); ok {
-			got = append(got, name)
-		}
-	}
-	want := strings.Fields(strings.ReplaceAll(subscriberColumns, ",", " "))
-	if !slices.Equal(got, want) {
-		t.Fatalf("claimed columns %v, want %v", got, want)
-	}
-}

@@ -105,7 +105,7 @@ LEFT JOIN deliveries d ON d.edition_id = ? AND d.subscriber_id BETWEEN c.first_s
 		// One round trip: the claim and the read in one statement.
 		rows, err := db.cachedQuery(ctx, db.dialect.rebind(fmt.Sprintf(pick, " FOR UPDATE SKIP LOCKED")+`,
 claimed AS (`+claim+`)
-`+fmt.Sprintf(read, ", "+claimedSubscriberColumns, "claimed", "\nLEFT JOIN subscribers s ON s.id = d.subscriber_id")+`
+`+fmt.Sprintf(read, ", "+db.claimedSubscriberCols, "claimed", "\nLEFT JOIN subscribers s ON s.id = d.subscriber_id")+`
 ORDER BY d.subscriber_id`), edition, micros(now), owner, micros(now.Add(lease)), edition, edition, micros(now))
 		return db.scanBatch(edition, rows, err, true)
 	}
@@ -161,14 +161,6 @@ func (db *DB) scanBatch(edition int64, rows *sql.Rows, err error, withRecipients
 	return b, nil
 }
 
-// claimedSubscriberColumns are subscriberColumns of the subscribers s
-// joined to a claim, in the same order, none of them NULL when s is
-// missing; the first column says whether it is.
-const claimedSubscriberColumns = `s.id IS NOT NULL, COALESCE(s.id, 0), COALESCE(s.email, ''), COALESCE(s.name, ''),
-    COALESCE(s.status, ''), COALESCE(s.cadence, ''), COALESCE(s.categories, '[]'), COALESCE(s.send_hour, 0),
-    COALESCE(s.language, ''), COALESCE(s.bounces, 0), COALESCE(s.last_edition_until, 0), COALESCE(s.created_at, 0),
-    COALESCE(s.confirmed_at, 0), COALESCE(s.updated_at, 0)`
-
 // prefixScanner scans a row into prefix's destinations, then the
 // caller's.
 type prefixScanner struct {
@@ -220,7 +212,7 @@ func (db *DB) SubscribersByIDs(ctx context.Context, ids []int64) (map[int64]*Sub
 		return out, nil
 	}
 	in, args := db.idsIn("id", ids)
-	rows, err := db.cachedQuery(ctx, db.dialect.rebind("SELECT "+subscriberColumns+" FROM subscribers WHERE "+in), args...)
+	rows, err := db.cachedQuery(ctx, db.dialect.rebind("SELECT "+db.subscriberCols+" FROM subscribers WHERE "+in), args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: subscribers by id: %w", err)
 	}
@@ -247,9 +239,15 @@ type DeliveryResult struct {
 	Attempted bool
 	// Error says why it was not sent; empty when it was.
 	Error string
-	// Until, when set, moves the subscriber's last edition on to it: they
-	// got the edition, or there was nothing new for them in it.
+	// Until, when set, is the end of the window the delivery used up:
+	// they got the edition, or there was nothing new for them in it. Their
+	// next edition starts there.
 	Until time.Time
+	// ClearBounces says the subscriber's bounce count, read above zero
+	// before this delivery was sent, goes back to zero now that it went
+	// out. (Left unset for a count read as zero, so that an ordinary send
+	// writes no subscriber row.)
+	ClearBounces bool
 }
 
 // RecordDeliveries stores the results of owner's deliveries and then
@@ -257,7 +255,8 @@ type DeliveryResult struct {
 // is recorded whoever holds its batch now (it went out); any other result
 // only while owner still holds the batch and the delivery is queued. A
 // bounce counts against the subscriber, who is marked bounced at
-// bounceThreshold; a delivery that went out clears their count.
+// bounceThreshold; a delivery that went out clears a count it was sent
+// with (ClearBounces).
 func (db *DB) RecordDeliveries(ctx context.Context, owner string, results []DeliveryResult, releases []BatchRelease, bounceThreshold int) error {
 	if len(results) == 0 && len(releases) == 0 {
 		return nil
@@ -284,17 +283,16 @@ func (db *DB) RecordDeliveries(ctx context.Context, owner string, results []Deli
 		return fmt.Errorf("store: record deliveries: %w", err)
 	}
 	defer tx.Rollback()
-	advance := map[int64][]int64{} // until -> subscribers, for "nothing new"
 	for _, r := range others {
 		attempted := 0
 		if r.Attempted {
 			attempted = 1
 		}
 		res, err := db.cachedExec(ctx, tx, db.dialect.rebind(`UPDATE deliveries SET status = ?, next_at = ?, attempts = attempts + ?,
-    error = ? WHERE edition_id = ? AND subscriber_id = ? AND status = 'queued' AND EXISTS (SELECT 1 FROM delivery_batches b
+    error = ?, until_at = ? WHERE edition_id = ? AND subscriber_id = ? AND status = 'queued' AND EXISTS (SELECT 1 FROM delivery_batches b
     WHERE b.edition_id = deliveries.edition_id AND deliveries.subscriber_id BETWEEN b.first_subscriber AND b.last_subscriber
     AND b.owner = ?)`),
-			r.Status, micros(r.NextAt), attempted, clipText(r.Error, 500), r.EditionID, r.SubscriberID, owner)
+			r.Status, micros(r.NextAt), attempted, clipText(r.Error, 500), windowMicros(r.Until), r.EditionID, r.SubscriberID, owner)
 		if err != nil {
 			return fmt.Errorf("store: record delivery: %w", err)
 		}
@@ -309,19 +307,8 @@ func (db *DB) RecordDeliveries(ctx context.Context, owner string, results []Deli
 				return fmt.Errorf("store: record bounce: %w", err)
 			}
 		}
-		if !r.Until.IsZero() {
-			u := micros(r.Until)
-			advance[u] = append(advance[u], r.SubscriberID)
-		}
 	}
-	stmts := db.sentStatements(results, now)
-	for until, ids := range advance {
-		in, idArgs := db.idsIn("id", ids)
-		stmts = append(stmts, sqlStatement{db.dialect.rebind(`UPDATE subscribers SET
-    last_edition_until = CASE WHEN last_edition_until < ? THEN ? ELSE last_edition_until END
-WHERE ` + in), append([]any{until, until}, idArgs...)})
-	}
-	stmts = append(stmts, db.releaseStatements(owner, releases)...)
+	stmts := append(db.sentStatements(results, now), db.releaseStatements(owner, releases)...)
 	if err := db.execAll(ctx, tx, stmts); err != nil {
 		return fmt.Errorf("store: record deliveries: %w", err)
 	}
@@ -332,14 +319,14 @@ WHERE ` + in), append([]any{until, until}, idArgs...)})
 }
 
 // sentStatements records the sent deliveries among results, a statement
-// per edition for the deliveries and one for their subscribers, not one
-// per row.
+// per edition, not one per row, and clears the bounce counts they were
+// sent with.
 func (db *DB) sentStatements(results []DeliveryResult, now int64) []sqlStatement {
 	type group struct {
 		until int64
 		ids   []int64
 	}
-	var editions []int64
+	var editions, cleared []int64
 	sent := map[int64]*group{}
 	for _, r := range results {
 		if r.Status != DeliverySent {
@@ -347,24 +334,35 @@ func (db *DB) sentStatements(results []DeliveryResult, now int64) []sqlStatement
 		}
 		g := sent[r.EditionID]
 		if g == nil {
-			g = &group{until: micros(r.Until)}
+			g = &group{until: windowMicros(r.Until)}
 			sent[r.EditionID] = g
 			editions = append(editions, r.EditionID)
 		}
 		g.ids = append(g.ids, r.SubscriberID)
+		if r.ClearBounces {
+			cleared = append(cleared, r.SubscriberID)
+		}
 	}
 	var stmts []sqlStatement
 	for _, edition := range editions {
 		g := sent[edition]
 		in, ids := db.idsIn("subscriber_id", g.ids)
 		stmts = append(stmts, sqlStatement{db.dialect.rebind(`UPDATE deliveries SET status = 'sent', sent_at = ?,
-    attempts = attempts + 1, error = '' WHERE edition_id = ? AND ` + in), append([]any{now, edition}, ids...)})
-		in, ids = db.idsIn("id", g.ids)
-		stmts = append(stmts, sqlStatement{db.dialect.rebind(`UPDATE subscribers SET bounces = 0,
-    last_edition_until = CASE WHEN last_edition_until < ? THEN ? ELSE last_edition_until END
-WHERE ` + in), append([]any{g.until, g.until}, ids...)})
+    attempts = attempts + 1, error = '', until_at = ? WHERE edition_id = ? AND ` + in), append([]any{now, g.until, edition}, ids...)})
+	}
+	if len(cleared) > 0 {
+		in, ids := db.idsIn("id", cleared)
+		stmts = append(stmts, sqlStatement{db.dialect.rebind("UPDATE subscribers SET bounces = 0 WHERE bounces <> 0 AND " + in), ids})
 	}
 	return stmts
+}
+
+// windowMicros is the deliveries.until_at of a window's end: 0 for none.
+func windowMicros(until time.Time) int64 {
+	if until.IsZero() {
+		return 0
+	}
+	return micros(until)
 }
 
 // DeliveryCounts is how many deliveries of an edition are in each state.

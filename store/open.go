@@ -34,6 +34,10 @@ type DB struct {
 	deliveryBatch int
 	// stmts holds the delivery queue's prepared statements.
 	stmts stmtCache
+	// subscriberCols and claimedSubscriberCols are the select lists of a
+	// subscriber, from their table and from a claim's outer join
+	// (subscriberColumns).
+	subscriberCols, claimedSubscriberCols string
 	// instance tells this DB's change notifications from other
 	// instances' (notify.go).
 	instanceOnce sync.Once
@@ -138,12 +142,7 @@ func Open(ctx context.Context, rawURL string, opts ...Option) (*DB, error) {
 		if err != nil {
 			return nil, err
 		}
-		db := &DB{sql: sqlDB, dialect: postgresDialect{}, now: time.Now}
-		for _, o := range opts {
-			o(db)
-		}
-		db.applyPoolLimits()
-		return db, nil
+		return newDB(sqlDB, postgresDialect{}, opts), nil
 	}
 	if dir := filepath.Dir(u.path); dir != "." {
 		if err := os.MkdirAll(dir, 0o750); err != nil {
@@ -154,11 +153,7 @@ func Open(ctx context.Context, rawURL string, opts ...Option) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", u.path, err)
 	}
-	db := &DB{sql: sqlDB, dialect: sqliteDialect{}, now: time.Now}
-	for _, o := range opts {
-		o(db)
-	}
-	db.applyPoolLimits()
+	db := newDB(sqlDB, sqliteDialect{}, opts)
 	if err := pingSQLite(ctx, sqlDB); err != nil {
 		sqlDB.Close()
 		return nil, fmt.Errorf("store: open %s: %w", u.path, err)
@@ -332,17 +327,31 @@ func (db *DB) Ping(ctx context.Context) error {
 	return db.sql.QueryRowContext(ctx, "SELECT 1").Scan(&one)
 }
 
+func newDB(sqlDB *sql.DB, d dialect, opts []Option) *DB {
+	db := &DB{sql: sqlDB, dialect: d, now: time.Now}
+	db.subscriberCols = db.subscriberColumns("subscribers", false)
+	db.claimedSubscriberCols = db.subscriberColumns("s", true)
+	for _, o := range opts {
+		o(db)
+	}
+	db.applyPoolLimits()
+	return db
+}
+
 // dialect holds what differs between databases. SQL in this package is
 // written with '?' placeholders and rebound per dialect.
 type dialect interface {
 	name() string
 	rebind(query string) string
+	// greatest is the SQL for the largest of two expressions.
+	greatest(a, b string) string
 }
 
 type sqliteDialect struct{}
 
-func (sqliteDialect) name() string               { return "sqlite" }
-func (sqliteDialect) rebind(query string) string { return query }
+func (sqliteDialect) name() string                { return "sqlite" }
+func (sqliteDialect) rebind(query string) string  { return query }
+func (sqliteDialect) greatest(a, b string) string { return "MAX(" + a + ", " + b + ")" }
 
 func micros(t time.Time) int64 { return t.UnixMicro() }
 

@@ -6,6 +6,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/bantin/bantin/internal/pgtest"
+	"github.com/bantin/bantin/internal/redact"
 )
 
 func TestParseURL(t *testing.T) {
@@ -104,6 +107,30 @@ func TestOpenAgreesWithParseURL(t *testing.T) {
 		}
 		if perr == nil || err == nil || err.Error() != perr.Error() {
 			t.Errorf("%q: Open = %v, ParseURL = %v; want the same error", u, err, perr)
+		}
+	}
+}
+
+// TestPostgresSessionsTurnJITOff: bantin's sessions run without
+// PostgreSQL's JIT compiler, unless the URL asks for it.
+func TestPostgresSessionsTurnJITOff(t *testing.T) {
+	ctx := context.Background()
+	base := pgtest.URL(t)
+	for _, tt := range []struct {
+		url, want string
+	}{
+		{base, "off"},
+		{base + "&jit=on", "on"},
+	} {
+		db, err := Open(ctx, tt.url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var jit string
+		err = db.sql.QueryRowContext(ctx, "SHOW jit").Scan(&jit)
+		db.Close()
+		if err != nil || jit != tt.want {
+			t.Errorf("%s: jit = %q, %v; want %q", redact.URL(tt.url), jit, err, tt.want)
 		}
 	}
 }

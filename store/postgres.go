@@ -8,7 +8,8 @@ import (
 	"strconv"
 	"strings"
 
-	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib" // also registers the "pgx" driver
 )
 
 // migrationLockID is the PostgreSQL advisory lock that serializes
@@ -17,7 +18,8 @@ const migrationLockID = 0x62616e74696e // "bantin"
 
 type postgresDialect struct{}
 
-func (postgresDialect) name() string { return "postgres" }
+func (postgresDialect) name() string                { return "postgres" }
+func (postgresDialect) greatest(a, b string) string { return "GREATEST(" + a + ", " + b + ")" }
 
 // rebind turns the '?' placeholders this package writes into PostgreSQL's
 // $1, $2, ... It skips question marks inside quoted strings, which no query
@@ -44,10 +46,18 @@ func (postgresDialect) rebind(query string) string {
 }
 
 func openPostgres(ctx context.Context, rawURL string) (*sql.DB, error) {
-	sqlDB, err := sql.Open("pgx", rawURL)
+	cfg, err := pgx.ParseConfig(rawURL)
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", redact.URL(rawURL), err)
 	}
+	if _, set := cfg.RuntimeParams["jit"]; !set {
+		// Every statement here is short, but a subscriber's window is a
+		// subquery per row (subscriberWindowEnd), whose cost estimate
+		// over a whole cadence passes jit_above_cost: compiling it took
+		// longer than running it. A jit in the URL still wins.
+		cfg.RuntimeParams["jit"] = "off"
+	}
+	sqlDB := stdlib.OpenDB(*cfg)
 	if err := sqlDB.PingContext(ctx); err != nil {
 		sqlDB.Close()
 		return nil, fmt.Errorf("store: open %s: %w", redact.URL(rawURL), err)

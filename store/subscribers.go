@@ -37,15 +37,63 @@ type Subscriber struct {
 	Language string
 	Bounces  int
 	// LastEditionUntil is the end of the window of the last edition sent
-	// to this subscriber; zero before the first.
+	// to this subscriber (or that had nothing new for them): where their
+	// next digest starts. Zero before the first. It is read from their
+	// deliveries (see subscriberWindowEnd).
 	LastEditionUntil time.Time
 	CreatedAt        time.Time
 	ConfirmedAt      time.Time
 	UpdatedAt        time.Time
 }
 
-const subscriberColumns = `id, email, name, status, cadence, categories, send_hour, language, bounces,
-    last_edition_until, created_at, confirmed_at, updated_at`
+// subscriberFields are the columns scanSubscriber reads, in its order,
+// each with its value for a subscriber missing from an outer join.
+var subscriberFields = []struct{ name, missing string }{
+	{"id", "0"}, {"email", "''"}, {"name", "''"}, {"status", "''"}, {"cadence", "''"}, {"categories", "'[]'"},
+	{"send_hour", "0"}, {"language", "''"}, {"bounces", "0"}, {"last_edition_until", "0"},
+	{"created_at", "0"}, {"confirmed_at", "0"}, {"updated_at", "0"},
+}
+
+// subscriberColumns is the select list scanSubscriber reads from the
+// subscribers row named table. With outer (a LEFT JOIN), it starts with
+// whether the row exists, and a missing row reads as zero values.
+func (db *DB) subscriberColumns(table string, outer bool) string {
+	var b strings.Builder
+	if outer {
+		b.WriteString(table + ".id IS NOT NULL")
+	}
+	for _, f := range subscriberFields {
+		if b.Len() > 0 {
+			b.WriteString(", ")
+		}
+		col := table + "." + f.name
+		if f.name == "last_edition_until" {
+			col = db.subscriberWindowEnd(table)
+		}
+		if outer {
+			col = "COALESCE(" + col + ", " + f.missing + ")"
+		}
+		b.WriteString(col)
+	}
+	return b.String()
+}
+
+// subscriberWindowEnd is the SQL for where the next digest of the
+// subscriber row named table starts: the end of the window their latest
+// delivery used up (deliveries.until_at, migration 10), or the
+// subscriber's own last_edition_until, which sending wrote before that
+// migration, if it is later. Sending writes no subscriber row: only the
+// delivery's, with its outcome.
+func (db *DB) subscriberWindowEnd(table string) string {
+	return db.dialect.greatest(table+".last_edition_until", latestWindowEnd(table))
+}
+
+// latestWindowEnd is the SQL for the until_at of the latest delivery of
+// the subscriber row named table that used up a window, or 0.
+func latestWindowEnd(table string) string {
+	return `COALESCE((SELECT w.until_at FROM deliveries w
+    WHERE w.subscriber_id = ` + table + `.id AND w.until_at > 0 ORDER BY w.edition_id DESC LIMIT 1), 0)`
+}
 
 func scanSubscriber(s scanner) (*Subscriber, error) {
 	var sub Subscriber
@@ -77,7 +125,7 @@ func (db *DB) SubscriberByEmail(ctx context.Context, email string) (*Subscriber,
 }
 
 func (db *DB) subscriberWhere(ctx context.Context, where string, arg any) (*Subscriber, error) {
-	row := db.sql.QueryRowContext(ctx, db.dialect.rebind("SELECT "+subscriberColumns+" FROM subscribers WHERE "+where), arg)
+	row := db.sql.QueryRowContext(ctx, db.dialect.rebind("SELECT "+db.subscriberCols+" FROM subscribers WHERE "+where), arg)
 	s, err := scanSubscriber(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
@@ -92,7 +140,7 @@ func (db *DB) subscriberWhere(ctx context.Context, where string, arg any) (*Subs
 // ids above afterID, in id order: a keyset page, so that planning an edition
 // for a million subscribers never holds them all in memory.
 func (db *DB) ActiveSubscribers(ctx context.Context, cadence string, afterID int64, limit int) ([]*Subscriber, error) {
-	rows, err := db.sql.QueryContext(ctx, db.dialect.rebind("SELECT "+subscriberColumns+
+	rows, err := db.sql.QueryContext(ctx, db.dialect.rebind("SELECT "+db.subscriberCols+
 		" FROM subscribers WHERE cadence = ? AND status = ? AND id > ? ORDER BY id LIMIT ?"),
 		cadence, StatusActive, afterID, limit)
 	if err != nil {

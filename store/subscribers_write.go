@@ -144,7 +144,7 @@ func (db *DB) ChangeSubscriber(ctx context.Context, id int64, from []string, cha
 		return nil, fmt.Errorf("store: change subscriber %d: %w", id, err)
 	}
 	defer tx.Rollback()
-	query := "SELECT " + subscriberColumns + " FROM subscribers WHERE id = ?"
+	query := "SELECT " + db.subscriberCols + " FROM subscribers WHERE id = ?"
 	if db.dialect.name() == "postgres" {
 		// SQLite's immediate transactions already hold the database.
 		query += " FOR UPDATE"
@@ -296,7 +296,7 @@ func (db *DB) ListSubscribers(ctx context.Context, q SubscriberQuery) ([]*Subscr
 		args = append(args, q.Status)
 	}
 	args = append(args, q.Limit)
-	rows, err := db.sql.QueryContext(ctx, db.dialect.rebind("SELECT "+subscriberColumns+
+	rows, err := db.sql.QueryContext(ctx, db.dialect.rebind("SELECT "+db.subscriberCols+
 		" FROM subscribers WHERE "+strings.Join(where, " AND ")+" ORDER BY id LIMIT ?"), args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: list subscribers: %w", err)

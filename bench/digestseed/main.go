@@ -267,13 +267,12 @@ VALUES (`+ph(1)+", "+ph(2)+", "+ph(3)+", 'Bản tin', 'done', "+ph(4)+", "+ph(5)
 	if err != nil {
 		return fmt.Errorf("past edition: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO deliveries (edition_id, subscriber_id, status, attempts, next_at, sent_at)
-SELECT `+ph(1)+", id, 'sent', 1, "+ph(2)+", "+ph(3)+" FROM subscribers WHERE cadence = "+ph(4),
-		id, until, until+(5*time.Minute).Microseconds(), cadence); err != nil {
+	// Each delivery carries the window it used up (migration 10): the
+	// subscribers' rows are not written.
+	if _, err := tx.ExecContext(ctx, `INSERT INTO deliveries (edition_id, subscriber_id, status, attempts, next_at, sent_at, until_at)
+SELECT `+ph(1)+", id, 'sent', 1, "+ph(2)+", "+ph(3)+", "+ph(4)+" FROM subscribers WHERE cadence = "+ph(5),
+		id, until, until+(5*time.Minute).Microseconds(), until, cadence); err != nil {
 		return fmt.Errorf("past deliveries: %w", err)
-	}
-	if _, err := tx.ExecContext(ctx, "UPDATE subscribers SET last_edition_until = "+ph(1)+" WHERE cadence = "+ph(2), until, cadence); err != nil {
-		return err
 	}
 	return tx.Commit()
 }
