@@ -280,15 +280,9 @@ func TestListenSubscriberChanges(t *testing.T) {
 		t.Fatalf("first report = %+v, want Listening", ch)
 	}
 
-	exec := func(db *DB, query string, args ...any) {
-		t.Helper()
-		if _, err := db.sql.ExecContext(ctx, db.dialect.rebind(query), args...); err != nil {
-			t.Fatal(err)
-		}
-	}
 	// What sending writes, and the other schema's changes, are not heard.
-	exec(b, "UPDATE subscribers SET last_edition_until = 7, bounces = 1, updated_at = 9 WHERE id = ?", ida)
-	exec(other, "UPDATE subscribers SET status = 'unsubscribed' WHERE id = ?", otherID)
+	mustExec(t, b, "UPDATE subscribers SET last_edition_until = 7, bounces = 1, updated_at = 9 WHERE id = ?", ida)
+	mustExec(t, other, "UPDATE subscribers SET status = 'unsubscribed' WHERE id = ?", otherID)
 	for _, tc := range []struct {
 		name, query string
 		id          int64
@@ -299,13 +293,13 @@ func TestListenSubscriberChanges(t *testing.T) {
 		{"send hour", "UPDATE subscribers SET send_hour = 6 WHERE id = ?", idb},
 		{"erasure", "DELETE FROM subscribers WHERE id = ?", ida},
 	} {
-		exec(b, tc.query, tc.id)
+		mustExec(t, b, tc.query, tc.id)
 		if ch := next(t, got); ch.ID != tc.id {
 			t.Fatalf("after a change of %s, heard %+v, want subscriber %d (and nothing before it)", tc.name, ch, tc.id)
 		}
 	}
 	// An update that changes nothing a message depends on stays silent.
-	exec(b, "UPDATE subscribers SET send_hour = 6 WHERE id = ?", idb)
+	mustExec(t, b, "UPDATE subscribers SET send_hour = 6 WHERE id = ?", idb)
 	select {
 	case ch := <-got:
 		t.Errorf("heard %+v after an update that changed nothing", ch)

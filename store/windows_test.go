@@ -8,6 +8,15 @@ import (
 	"time"
 )
 
+// mustExec runs a statement written with '?' placeholders on db, failing
+// the test on an error.
+func mustExec(t *testing.T, db *DB, query string, args ...any) {
+	t.Helper()
+	if _, err := db.sql.Exec(db.dialect.rebind(query), args...); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // countSubscriberUpdates makes db remember the id of every subscriber row
 // updated from now on, and returns a function that lists them.
 func countSubscriberUpdates(t *testing.T, db *DB) func() []int64 {
@@ -65,14 +74,8 @@ func TestWindowsFollowDeliveries(t *testing.T) {
 		for _, name := range []string{"sent", "nothing-new", "failed", "bounced", "legacy", "cleared"} {
 			ids[name] = insertSubscriber(t, db, name+"@example.vn", StatusActive, CadenceDaily)
 		}
-		exec := func(q string, args ...any) {
-			t.Helper()
-			if _, err := db.sql.Exec(db.dialect.rebind(q), args...); err != nil {
-				t.Fatal(err)
-			}
-		}
-		exec("UPDATE subscribers SET last_edition_until = ? WHERE id = ?", micros(legacy), ids["legacy"])
-		exec("UPDATE subscribers SET bounces = 2 WHERE id = ?", ids["cleared"])
+		mustExec(t, db, "UPDATE subscribers SET last_edition_until = ? WHERE id = ?", micros(legacy), ids["legacy"])
+		mustExec(t, db, "UPDATE subscribers SET bounces = 2 WHERE id = ?", ids["cleared"])
 		updated := countSubscriberUpdates(t, db)
 
 		e1 := newEdition(t, db, CadenceDaily, t1)
@@ -207,24 +210,14 @@ func TestEarliestSinceReadsWindowsFromDeliveries(t *testing.T) {
 		send(newEdition(t, db, CadenceWeekly, w2), map[int64]string{a: DeliverySent, b: DeliveryFailed})
 		earliest(w1, "one got an older edition only")
 		legacy := w1.Add(-48 * time.Hour)
-		if _, err := db.sql.Exec(db.dialect.rebind("UPDATE subscribers SET last_edition_until = ? WHERE id = ?"), micros(w2.Add(time.Hour)), b); err != nil {
-			t.Fatal(err)
-		}
+		mustExec(t, db, "UPDATE subscribers SET last_edition_until = ? WHERE id = ?", micros(w2.Add(time.Hour)), b)
 		earliest(w2, "a later pre-migration window")
-		if _, err := db.sql.Exec(db.dialect.rebind("DELETE FROM deliveries WHERE subscriber_id = ?"), b); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := db.sql.Exec(db.dialect.rebind("UPDATE subscribers SET last_edition_until = ? WHERE id = ?"), micros(legacy), b); err != nil {
-			t.Fatal(err)
-		}
+		mustExec(t, db, "DELETE FROM deliveries WHERE subscriber_id = ?", b)
+		mustExec(t, db, "UPDATE subscribers SET last_edition_until = ? WHERE id = ?", micros(legacy), b)
 		earliest(legacy, "only a pre-migration window")
-		if _, err := db.sql.Exec(db.dialect.rebind("UPDATE subscribers SET last_edition_until = 0 WHERE id = ?"), b); err != nil {
-			t.Fatal(err)
-		}
+		mustExec(t, db, "UPDATE subscribers SET last_edition_until = 0 WHERE id = ?", b)
 		earliest(first, "no window at all")
-		if _, err := db.sql.Exec(db.dialect.rebind("UPDATE subscribers SET status = ? WHERE id = ?"), StatusUnsubscribed, b); err != nil {
-			t.Fatal(err)
-		}
+		mustExec(t, db, "UPDATE subscribers SET status = ? WHERE id = ?", StatusUnsubscribed, b)
 		earliest(w2, "the one without a window left")
 	})
 }
@@ -245,21 +238,12 @@ func TestMigrationKeepsWindowsWrittenBefore(t *testing.T) {
 		// As the release before left it: done got the old edition (sending
 		// wrote its window to the subscriber), waiting's delivery of the
 		// new one is queued, their window still at the one before.
-		for _, q := range []struct {
-			sql  string
-			args []any
-		}{
-			{"UPDATE subscribers SET last_edition_until = ? WHERE id = ?", []any{micros(t1), done}},
-			{"UPDATE subscribers SET last_edition_until = ? WHERE id = ?", []any{micros(t1.Add(-24 * time.Hour)), waiting}},
-			{"INSERT INTO deliveries (edition_id, subscriber_id, status, next_at, sent_at) VALUES (?, ?, 'sent', 0, 1)", []any{old.ID, done}},
-			{"INSERT INTO deliveries (edition_id, subscriber_id, status, next_at) VALUES (?, ?, 'queued', 0)", []any{e.ID, waiting}},
-			{"INSERT INTO delivery_batches (edition_id, first_subscriber, last_subscriber, next_at) VALUES (?, ?, ?, 0)", []any{e.ID, waiting, waiting}},
-			{"UPDATE editions SET status = ? WHERE id = ?", []any{EditionSending, e.ID}},
-		} {
-			if _, err := db.sql.ExecContext(ctx, db.dialect.rebind(q.sql), q.args...); err != nil {
-				t.Fatal(err)
-			}
-		}
+		mustExec(t, db, "UPDATE subscribers SET last_edition_until = ? WHERE id = ?", micros(t1), done)
+		mustExec(t, db, "UPDATE subscribers SET last_edition_until = ? WHERE id = ?", micros(t1.Add(-24*time.Hour)), waiting)
+		mustExec(t, db, "INSERT INTO deliveries (edition_id, subscriber_id, status, next_at, sent_at) VALUES (?, ?, 'sent', 0, 1)", old.ID, done)
+		mustExec(t, db, "INSERT INTO deliveries (edition_id, subscriber_id, status, next_at) VALUES (?, ?, 'queued', 0)", e.ID, waiting)
+		mustExec(t, db, "INSERT INTO delivery_batches (edition_id, first_subscriber, last_subscriber, next_at) VALUES (?, ?, ?, 0)", e.ID, waiting, waiting)
+		mustExec(t, db, "UPDATE editions SET status = ? WHERE id = ?", EditionSending, e.ID)
 		if _, err := db.Migrate(ctx); err != nil {
 			t.Fatal(err)
 		}
