@@ -267,3 +267,54 @@ func TestClaimReadsTheRecipients(t *testing.T) {
 		}
 	})
 }
+
+// TestClaimCommitsWithoutWaitingForTheDisk: on PostgreSQL a claim's
+// transaction commits with synchronous_commit off, and recording the
+// outcomes still waits for the flush. Deferred triggers read the setting
+// as each transaction commits.
+func TestClaimCommitsWithoutWaitingForTheDisk(t *testing.T) {
+	db := openTestPostgres(t)
+	ctx := context.Background()
+	mustExec(t, db, `CREATE TABLE commit_settings (tbl TEXT NOT NULL, setting TEXT NOT NULL)`)
+	mustExec(t, db, `CREATE FUNCTION note_commit_setting() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO commit_settings VALUES (TG_TABLE_NAME, current_setting('synchronous_commit'));
+    RETURN NULL;
+END $$`)
+	for _, table := range []string{"delivery_batches", "deliveries"} {
+		mustExec(t, db, `CREATE CONSTRAINT TRIGGER note_commit AFTER UPDATE ON `+table+`
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION note_commit_setting()`)
+	}
+	id := insertSubscriber(t, db, "binh@example.vn", StatusActive, CadenceDaily)
+	now := time.Date(2026, 11, 30, 6, 0, 0, 0, ict)
+	e := newEdition(t, db, CadenceDaily, now)
+	planAll(t, db, e, 1000)
+
+	b, err := db.ClaimBatch(ctx, e.ID, "w", now, time.Minute)
+	if err != nil || b == nil || len(b.Claims) != 1 {
+		t.Fatalf("claim = %+v, %v", b, err)
+	}
+	sent := []DeliveryResult{{EditionID: e.ID, SubscriberID: id, Status: DeliverySent, Until: e.Until}}
+	if err := db.RecordDeliveries(ctx, "w", sent, nil, 3); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string][]string{}
+	rows, err := db.sql.QueryContext(ctx, "SELECT tbl, setting FROM commit_settings")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var table, setting string
+		if err := rows.Scan(&table, &setting); err != nil {
+			t.Fatal(err)
+		}
+		got[table] = append(got[table], setting)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got["delivery_batches"], []string{"off"}) || !slices.Equal(got["deliveries"], []string{"on"}) {
+		t.Fatalf("synchronous_commit at commit: %v; want off for the claim and on for the outcome", got)
+	}
+}

@@ -102,10 +102,20 @@ RETURNING first_subscriber, last_subscriber`
 LEFT JOIN deliveries d ON d.edition_id = ? AND d.subscriber_id BETWEEN c.first_subscriber AND c.last_subscriber
     AND d.status = 'queued' AND d.next_at <= ?%s`
 	if db.dialect.name() == "postgres" {
-		// One round trip: the claim and the read in one statement.
+		// One round trip: the claim and the read in one statement. Its
+		// transaction commits without waiting for the WAL to reach the
+		// disk (synchronous_commit off for it alone, set in the
+		// statement): a flush per claim was half of the queue's commit
+		// time. Nothing is lost that a flushed claim would keep: a claim
+		// lost in a server crash only makes its batch due again, and its
+		// deliveries not yet recorded are sent again whether or not the
+		// claim survived, as after any crash. Recording outcomes, which
+		// does need to last, still waits for the flush, and that flush
+		// carries every claim committed before it.
 		rows, err := db.cachedQuery(ctx, db.dialect.rebind(fmt.Sprintf(pick, " FOR UPDATE SKIP LOCKED")+`,
-claimed AS (`+claim+`)
-`+fmt.Sprintf(read, ", "+db.claimedSubscriberCols, "claimed", "\nLEFT JOIN subscribers s ON s.id = d.subscriber_id")+`
+claimed AS (`+claim+`),
+async AS MATERIALIZED (SELECT set_config('synchronous_commit', 'off', true))
+`+fmt.Sprintf(read, ", "+db.claimedSubscriberCols, "async CROSS JOIN claimed", "\nLEFT JOIN subscribers s ON s.id = d.subscriber_id")+`
 ORDER BY d.subscriber_id`), edition, micros(now), owner, micros(now.Add(lease)), edition, edition, micros(now))
 		return db.scanBatch(edition, rows, err, true)
 	}
