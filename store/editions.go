@@ -144,11 +144,20 @@ func (db *DB) PlanDeliveriesAt(ctx context.Context, e *Edition, limit int, sendD
     ELSE CAST(? AS BIGINT) + (s.send_hour + 24) * ` + strconv.Itoa(hour) + ` END`
 		nextArgs = []any{now, day, now, day, day}
 	}
-	query := `INSERT INTO deliveries (edition_id, subscriber_id, status, next_at)
-SELECT CAST(? AS BIGINT), s.id, 'queued', ` + nextAt + ` FROM subscribers s
+	prev, settled, err := previousEdition(ctx, tx, db, e)
+	if err != nil {
+		return 0, false, err
+	}
+	// since_at (migration 11): the recipient's window, read here for the
+	// whole chunk in one join with the previous edition, so that claims
+	// need not look it up recipient by recipient.
+	query := `INSERT INTO deliveries (edition_id, subscriber_id, status, next_at, since_at)
+SELECT CAST(? AS BIGINT), s.id, 'queued', ` + nextAt + `,
+    CASE WHEN p.until_at > 0 AND s.updated_at < ? THEN p.until_at ELSE 0 END
+FROM subscribers s LEFT JOIN deliveries p ON p.edition_id = ? AND p.subscriber_id = s.id
 WHERE s.cadence = ? AND s.status = ? AND s.id > ? AND s.id <= ?`
 	args := append([]any{e.ID}, nextArgs...)
-	args = append(args, e.Cadence, StatusActive, e.PlannedThrough, last.Int64)
+	args = append(args, settled, prev, e.Cadence, StatusActive, e.PlannedThrough, last.Int64)
 	for _, other := range others {
 		query += ` AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.edition_id = ? AND d.subscriber_id = s.id
     AND d.status = 'queued')`
@@ -187,6 +196,31 @@ GROUP BY edition_id, batch`), db.batchSize(), e.ID, e.PlannedThrough, last.Int64
 
 // unfinishedEditions returns the ids of the editions of cadence, except
 // except, that still have deliveries to queue or send.
+// changeClockSkew is how far apart the clocks of the instances writing
+// subscribers and creating editions may be. A subscriber counts as
+// unchanged since an edition only if their last change is older than its
+// creation by this much.
+const changeClockSkew = 10 * time.Minute
+
+// previousEdition returns the id of the edition of e's cadence before e
+// (0 for none), and settled: a subscriber whose updated_at is earlier has
+// not changed since it was created. For such a subscriber, the window
+// their delivery in it used up is their latest: every change of cadence
+// writes updated_at, so they cannot have had an edition of another
+// cadence since, nor can one of this cadence come between the two.
+func previousEdition(ctx context.Context, tx *sql.Tx, db *DB, e *Edition) (id, settled int64, err error) {
+	var created int64
+	err = tx.QueryRowContext(ctx, db.dialect.rebind(
+		"SELECT id, created_at FROM editions WHERE cadence = ? AND id < ? ORDER BY id DESC LIMIT 1"), e.Cadence, e.ID).Scan(&id, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, 0, nil
+	}
+	if err != nil {
+		return 0, 0, fmt.Errorf("store: plan edition %d: previous edition: %w", e.ID, err)
+	}
+	return id, created - changeClockSkew.Microseconds(), nil
+}
+
 func unfinishedEditions(ctx context.Context, tx *sql.Tx, db *DB, cadence string, except int64) ([]int64, error) {
 	rows, err := tx.QueryContext(ctx, db.dialect.rebind(
 		"SELECT id FROM editions WHERE cadence = ? AND status IN (?, ?) AND id <> ? ORDER BY id"),

@@ -133,14 +133,7 @@ FROM subscribers`), e.ID, micros(now)); err != nil {
 			t.Fatalf("batches %v, want 3 covering subscribers 11 to %d", got, n)
 		}
 		sent := 0
-		for {
-			b, err := db.ClaimBatch(ctx, e.ID, "new-worker", now, time.Minute)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if b == nil {
-				break
-			}
+		eachBatch(t, db, e.ID, "new-worker", now, func(b *Batch) {
 			var results []DeliveryResult
 			for _, c := range b.Claims {
 				results = append(results, DeliveryResult{EditionID: e.ID, SubscriberID: c.SubscriberID, Status: DeliverySent, Until: e.Until})
@@ -149,7 +142,7 @@ FROM subscribers`), e.ID, micros(now)); err != nil {
 			if err := db.RecordDeliveries(ctx, "new-worker", results, []BatchRelease{{EditionID: e.ID, First: b.First}}, 2); err != nil {
 				t.Fatal(err)
 			}
-		}
+		})
 		if sent != n-10 {
 			t.Errorf("sent %d after the migration, want %d", sent, n-10)
 		}

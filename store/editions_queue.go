@@ -94,8 +94,9 @@ FROM pick WHERE b.edition_id = ? AND b.first_subscriber = pick.first
 RETURNING first_subscriber, last_subscriber`
 	// The batch's range, with its deliveries due: a row each, or one row
 	// with none for a batch with nothing due. On PostgreSQL each comes
-	// with its recipient, which delivery workers listening for subscriber
-	// changes need not read again (newsletter.SubscriberWatch); on SQLite,
+	// with its recipient and their window (claimedWindowEnd), which
+	// delivery workers listening for subscriber changes need not read
+	// again (newsletter.SubscriberWatch); on SQLite,
 	// where they read recipients in small groups anyway, reading them all
 	// here would be wasted.
 	const read = `SELECT c.first_subscriber, c.last_subscriber, d.subscriber_id, d.attempts%s FROM %s c
@@ -115,8 +116,11 @@ LEFT JOIN deliveries d ON d.edition_id = ? AND d.subscriber_id BETWEEN c.first_s
 		rows, err := db.cachedQuery(ctx, db.dialect.rebind(fmt.Sprintf(pick, " FOR UPDATE SKIP LOCKED")+`,
 claimed AS (`+claim+`),
 async AS MATERIALIZED (SELECT set_config('synchronous_commit', 'off', true))
-`+fmt.Sprintf(read, ", "+db.claimedSubscriberCols, "async CROSS JOIN claimed", "\nLEFT JOIN subscribers s ON s.id = d.subscriber_id")+`
-ORDER BY d.subscriber_id`), edition, micros(now), owner, micros(now.Add(lease)), edition, edition, micros(now))
+`+fmt.Sprintf(read, ", "+db.claimedSubscriberCols, `async
+CROSS JOIN (SELECT (SELECT created_at FROM editions WHERE id = ?) - ? AS settled) planned CROSS JOIN claimed`,
+			"\nLEFT JOIN subscribers s ON s.id = d.subscriber_id")+`
+ORDER BY d.subscriber_id`), edition, micros(now), owner, micros(now.Add(lease)), edition,
+			edition, changeClockSkew.Microseconds(), edition, micros(now))
 		return db.scanBatch(edition, rows, err, true)
 	}
 	// SQLite has no UPDATE in a WITH: the claim, then the read.

@@ -329,8 +329,8 @@ func (db *DB) Ping(ctx context.Context) error {
 
 func newDB(sqlDB *sql.DB, d dialect, opts []Option) *DB {
 	db := &DB{sql: sqlDB, dialect: d, now: time.Now}
-	db.subscriberCols = db.subscriberColumns("subscribers", false)
-	db.claimedSubscriberCols = db.subscriberColumns("s", true)
+	db.subscriberCols = subscriberColumns("subscribers", false, db.subscriberWindowEnd("subscribers"))
+	db.claimedSubscriberCols = subscriberColumns("s", true, db.claimedWindowEnd())
 	for _, o := range opts {
 		o(db)
 	}

@@ -55,9 +55,10 @@ var subscriberFields = []struct{ name, missing string }{
 }
 
 // subscriberColumns is the select list scanSubscriber reads from the
-// subscribers row named table. With outer (a LEFT JOIN), it starts with
+// subscribers row named table, with windowEnd the SQL for their window's
+// end (LastEditionUntil). With outer (a LEFT JOIN), it starts with
 // whether the row exists, and a missing row reads as zero values.
-func (db *DB) subscriberColumns(table string, outer bool) string {
+func subscriberColumns(table string, outer bool, windowEnd string) string {
 	var b strings.Builder
 	if outer {
 		b.WriteString(table + ".id IS NOT NULL")
@@ -68,7 +69,7 @@ func (db *DB) subscriberColumns(table string, outer bool) string {
 		}
 		col := table + "." + f.name
 		if f.name == "last_edition_until" {
-			col = db.subscriberWindowEnd(table)
+			col = windowEnd
 		}
 		if outer {
 			col = "COALESCE(" + col + ", " + f.missing + ")"
@@ -86,6 +87,16 @@ func (db *DB) subscriberColumns(table string, outer bool) string {
 // delivery's, with its outcome.
 func (db *DB) subscriberWindowEnd(table string) string {
 	return db.dialect.greatest(table+".last_edition_until", latestWindowEnd(table))
+}
+
+// claimedWindowEnd is the SQL for the window's end of a claim's
+// recipient s, whose delivery is d: the since_at planning found, while
+// they have not changed since the claimed edition was created (so not
+// since planning either: planned.settled is its creation, less
+// changeClockSkew), or else their latest delivery's, looked up.
+func (db *DB) claimedWindowEnd() string {
+	return db.dialect.greatest("s.last_edition_until", `CASE WHEN d.since_at > 0 AND s.updated_at < planned.settled
+    THEN d.since_at ELSE `+latestWindowEnd("s")+" END")
 }
 
 // latestWindowEnd is the SQL for the until_at of the latest delivery of

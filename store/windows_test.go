@@ -161,6 +161,44 @@ func TestWindowsFollowDeliveries(t *testing.T) {
 	})
 }
 
+// sendAll claims every batch of e, already planned, and records for each
+// delivery its status in status, as a worker would: a sent one used up
+// e's window.
+func sendAll(t *testing.T, db *DB, e *Edition, status map[int64]string) {
+	t.Helper()
+	eachBatch(t, db, e.ID, "w", time.Now(), func(batch *Batch) {
+		var results []DeliveryResult
+		for _, c := range batch.Claims {
+			r := DeliveryResult{EditionID: e.ID, SubscriberID: c.SubscriberID, Status: status[c.SubscriberID], Attempted: true}
+			if r.Status == DeliverySent {
+				r.Until = e.Until
+			} else {
+				r.Error = fmt.Sprintf("%s for the test", r.Status)
+			}
+			results = append(results, r)
+		}
+		if err := db.RecordDeliveries(context.Background(), "w", results, []BatchRelease{{EditionID: e.ID, First: batch.First}}, 5); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+// eachBatch claims the due batches of edition for owner at now, one after
+// the other until none is left, and hands each to fn.
+func eachBatch(t *testing.T, db *DB, edition int64, owner string, now time.Time, fn func(*Batch)) {
+	t.Helper()
+	for {
+		b, err := db.ClaimBatch(context.Background(), edition, owner, now, time.Minute)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b == nil {
+			return
+		}
+		fn(b)
+	}
+}
+
 // TestEarliestSinceReadsWindowsFromDeliveries: the earliest window of a
 // cadence, through each way a window is read: the cadence's latest
 // edition, an older delivery, the pre-migration column, and none.
@@ -185,23 +223,7 @@ func TestEarliestSinceReadsWindowsFromDeliveries(t *testing.T) {
 		send := func(e *Edition, status map[int64]string) {
 			t.Helper()
 			planAll(t, db, e, 100)
-			batch, err := db.ClaimBatch(ctx, e.ID, "w", time.Now(), time.Minute)
-			if err != nil || batch == nil {
-				t.Fatalf("claim %+v, %v", batch, err)
-			}
-			var results []DeliveryResult
-			for _, c := range batch.Claims {
-				r := DeliveryResult{EditionID: e.ID, SubscriberID: c.SubscriberID, Status: status[c.SubscriberID], Attempted: true}
-				if r.Status == DeliverySent {
-					r.Until = e.Until
-				} else {
-					r.Error = fmt.Sprintf("%s for the test", r.Status)
-				}
-				results = append(results, r)
-			}
-			if err := db.RecordDeliveries(ctx, "w", results, []BatchRelease{{EditionID: e.ID, First: batch.First}}, 5); err != nil {
-				t.Fatal(err)
-			}
+			sendAll(t, db, e, status)
 		}
 
 		earliest(first, "no edition yet")
@@ -270,5 +292,131 @@ func TestMigrationKeepsWindowsWrittenBefore(t *testing.T) {
 		}
 		window(waiting, t2, "sent after the migration")
 		window(done, t1, "untouched")
+	})
+}
+
+// TestPlanningFindsWindowsInThePreviousEdition: planning stores in each
+// delivery the window the recipient's delivery of the cadence's previous
+// edition used up, when it used one and the subscriber has not changed
+// since that edition was created; otherwise 0, and the claim looks the
+// window up. The claim looks it up too for a subscriber who changed after
+// planning. Either way a claimed window is the subscriber's latest, even
+// for one who got editions of another cadence in between.
+func TestPlanningFindsWindowsInThePreviousEdition(t *testing.T) {
+	eachBackend(t, func(t *testing.T, openTestDB opener) {
+		ctx := context.Background()
+		db := openTestDB(t)
+		clock := time.Date(2026, 10, 1, 8, 0, 0, 0, time.UTC)
+		db.now = func() time.Time { return clock }
+		at := func(day, hour int) time.Time { return time.Date(2026, 10, day, hour, 0, 0, 0, time.UTC) }
+		change := func(id int64, fn func(*Subscriber)) {
+			t.Helper()
+			if _, err := db.ChangeSubscriber(ctx, id, nil, fn, Consent{Action: ConsentPreferences}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		toCadence := func(cadence string) func(*Subscriber) { return func(s *Subscriber) { s.Cadence = cadence } }
+		ids := map[string]int64{}
+		// detour moves subscriber name to the weekly cadence at hour of
+		// day, sends them a weekly edition an hour later, and brings them
+		// back to daily an hour after that.
+		detour := func(name string, day, hour int) *Edition {
+			t.Helper()
+			clock = at(day, hour)
+			change(ids[name], toCadence(CadenceWeekly))
+			clock = at(day, hour+1)
+			weekly := newEdition(t, db, CadenceWeekly, clock)
+			planAll(t, db, weekly, 100)
+			sendAll(t, db, weekly, map[int64]string{ids[name]: DeliverySent})
+			clock = at(day, hour+2)
+			change(ids[name], toCadence(CadenceDaily))
+			return weekly
+		}
+		for _, name := range []string{"steady", "renamed", "switcher", "failed", "late-switcher"} {
+			ids[name] = insertSubscriber(t, db, name+"@example.vn", StatusActive, CadenceDaily)
+		}
+		all := func(status string, except map[string]string) map[int64]string {
+			out := map[int64]string{}
+			for name, id := range ids {
+				out[id] = status
+				if s, ok := except[name]; ok {
+					out[id] = s
+				}
+			}
+			return out
+		}
+
+		clock = at(2, 6)
+		older := newEdition(t, db, CadenceDaily, clock)
+		planAll(t, db, older, 100)
+		sendAll(t, db, older, all(DeliverySent, nil))
+		clock = at(3, 6)
+		prev := newEdition(t, db, CadenceDaily, clock)
+		planAll(t, db, prev, 100)
+		sendAll(t, db, prev, all(DeliverySent, map[string]string{"failed": DeliveryFailed}))
+
+		// Between the two daily editions: a rename, and a subscriber who
+		// gets a weekly edition, then comes back.
+		clock = at(3, 12)
+		change(ids["renamed"], func(s *Subscriber) { s.Name = "Trần Thị Bình" })
+		weekly := detour("switcher", 3, 13)
+		clock = at(3, 21)
+		ids["new"] = insertSubscriber(t, db, "new@example.vn", StatusActive, CadenceDaily)
+
+		clock = at(4, 6)
+		e := newEdition(t, db, CadenceDaily, clock)
+		planAll(t, db, e, 2) // in chunks: each finds its own
+		planned := map[int64]int64{}
+		rows, err := db.sql.QueryContext(ctx, db.dialect.rebind("SELECT subscriber_id, since_at FROM deliveries WHERE edition_id = ?"), e.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var id, since int64
+			if err := rows.Scan(&id, &since); err != nil {
+				t.Fatal(err)
+			}
+			planned[id] = since
+		}
+		if err := rows.Close(); err != nil {
+			t.Fatal(err)
+		}
+		for name, want := range map[string]int64{
+			"steady": micros(prev.Until), "late-switcher": micros(prev.Until),
+			"renamed": 0, "switcher": 0, "failed": 0, "new": 0,
+		} {
+			if got, ok := planned[ids[name]]; !ok || got != want {
+				t.Errorf("%s: planned since_at %d (planned %v), want %d", name, got, ok, want)
+			}
+		}
+
+		// After planning, late-switcher gets a weekly edition too, and
+		// comes back before the claim.
+		lateWeekly := detour("late-switcher", 4, 7)
+
+		want := map[string]time.Time{
+			"steady": prev.Until, "renamed": prev.Until, "switcher": weekly.Until,
+			"failed": older.Until, "new": {}, "late-switcher": lateWeekly.Until,
+		}
+		claimed := map[int64]*Subscriber{}
+		var recipientsRead bool
+		eachBatch(t, db, e.ID, "w", time.Now(), func(b *Batch) {
+			recipientsRead = b.RecipientsRead
+			for _, c := range b.Claims {
+				claimed[c.SubscriberID] = c.Subscriber
+			}
+		})
+		if len(claimed) != len(want) {
+			t.Fatalf("claimed %d deliveries, want %d", len(claimed), len(want))
+		}
+		for name, window := range want {
+			sub, err := db.SubscriberByID(ctx, ids[name])
+			if err != nil || !sub.LastEditionUntil.Equal(window) {
+				t.Errorf("%s: window %v, %v; want %v", name, sub.LastEditionUntil, err, window)
+			}
+			if c := claimed[ids[name]]; recipientsRead && (c == nil || !c.LastEditionUntil.Equal(window)) {
+				t.Errorf("%s: claimed recipient %+v, want window %v", name, c, window)
+			}
+		}
 	})
 }

@@ -150,7 +150,10 @@ func run(path string, n, articles int, mix float64, cadence string, seed uint64,
 	var stmt *sql.Stmt
 	prepared := 0
 	r := rand.New(rand.NewPCG(seed, 2))
-	us := now.UnixMicro()
+	// Subscribers joined, and last changed their row, before the first
+	// past edition, as in a database in service: planning trusts the
+	// window of the previous edition only for subscribers unchanged since.
+	joined := now.Add(-time.Duration(history+30) * 24 * time.Hour).UnixMicro()
 	args := make([]any, 0, 7*group)
 	flush := func() error {
 		rows := len(args) / 7
@@ -194,7 +197,7 @@ func run(path string, n, articles int, mix float64, cadence string, seed uint64,
 		if i%3 == 0 {
 			name = fmt.Sprintf("Độc giả %d", i)
 		}
-		args = append(args, fmt.Sprintf("s%07d@example.test", i), name, cadence, chosen, us, us, us)
+		args = append(args, fmt.Sprintf("s%07d@example.test", i), name, cadence, chosen, joined, joined, joined)
 		if len(args) == 7*group {
 			if err := flush(); err != nil {
 				return err

@@ -1,0 +1,11 @@
+-- Where a recipient's window starts, as planning found it. Reading a
+-- subscriber's window (their latest delivery that used one up, migration
+-- 10) costs a lookup per recipient in every claim. Planning finds most of
+-- them at once instead, in the cadence's previous edition, read in one
+-- join: since_at is the until_at of the recipient's delivery there, when
+-- it used up a window and the subscriber has not changed since that
+-- edition was created (so they cannot have had an edition of another
+-- cadence since). 0 when planning could not be sure: the claim looks the
+-- window up then, as it does for every delivery planned before this
+-- migration.
+ALTER TABLE deliveries ADD COLUMN since_at BIGINT NOT NULL DEFAULT 0;
