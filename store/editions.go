@@ -150,14 +150,17 @@ func (db *DB) PlanDeliveriesAt(ctx context.Context, e *Edition, limit int, sendD
 	}
 	// since_at (migration 11): the recipient's window, read here for the
 	// whole chunk in one join with the previous edition, so that claims
-	// need not look it up recipient by recipient.
+	// need not look it up recipient by recipient. The join repeats the
+	// chunk's range so that PostgreSQL reads that range of the previous
+	// edition, not all of the deliveries table.
 	query := `INSERT INTO deliveries (edition_id, subscriber_id, status, next_at, since_at)
 SELECT CAST(? AS BIGINT), s.id, 'queued', ` + nextAt + `,
     CASE WHEN p.until_at > 0 AND s.updated_at < ? THEN p.until_at ELSE 0 END
 FROM subscribers s LEFT JOIN deliveries p ON p.edition_id = ? AND p.subscriber_id = s.id
+    AND p.subscriber_id > ? AND p.subscriber_id <= ?
 WHERE s.cadence = ? AND s.status = ? AND s.id > ? AND s.id <= ?`
 	args := append([]any{e.ID}, nextArgs...)
-	args = append(args, settled, prev, e.Cadence, StatusActive, e.PlannedThrough, last.Int64)
+	args = append(args, settled, prev, e.PlannedThrough, last.Int64, e.Cadence, StatusActive, e.PlannedThrough, last.Int64)
 	for _, other := range others {
 		query += ` AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.edition_id = ? AND d.subscriber_id = s.id
     AND d.status = 'queued')`
