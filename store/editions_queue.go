@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // The delivery queue is the deliveries table itself (see
@@ -82,108 +84,139 @@ func (db *DB) ClaimBatch(ctx context.Context, edition int64, owner string, now t
 	return nil, nil
 }
 
-func (db *DB) claimBatch(ctx context.Context, edition int64, owner string, now time.Time, lease time.Duration) (*Batch, error) {
-	// The batch is picked in a materialized CTE, before it is updated, so
-	// that the LIMIT holds whatever plan PostgreSQL chooses (written as
-	// "IN (SELECT ... LIMIT 1)", a semi join may re-run the subquery per
-	// row and, SKIP LOCKED seeing other rows each time, claim many).
-	const pick = `WITH pick AS MATERIALIZED (SELECT first_subscriber AS first FROM delivery_batches
+// The claim's statements. The batch is picked in a materialized CTE,
+// before it is updated, so that the LIMIT holds whatever plan PostgreSQL
+// chooses (written as "IN (SELECT ... LIMIT 1)", a semi join may re-run
+// the subquery per row and, SKIP LOCKED seeing other rows each time,
+// claim many).
+const (
+	claimPick = `WITH pick AS MATERIALIZED (SELECT first_subscriber AS first FROM delivery_batches
     WHERE edition_id = ? AND next_at <= ? ORDER BY next_at LIMIT 1%s)`
-	const claim = `UPDATE delivery_batches AS b SET owner = ?, next_at = ?
+	claimUpdate = `UPDATE delivery_batches AS b SET owner = ?, next_at = ?
 FROM pick WHERE b.edition_id = ? AND b.first_subscriber = pick.first
 RETURNING first_subscriber, last_subscriber`
 	// The batch's range, with its deliveries due: a row each, or one row
 	// with none for a batch with nothing due. On PostgreSQL each comes
 	// with its recipient and their window (claimedWindowEnd), which
 	// delivery workers listening for subscriber changes need not read
-	// again (newsletter.SubscriberWatch); on SQLite,
-	// where they read recipients in small groups anyway, reading them all
-	// here would be wasted.
-	const read = `SELECT c.first_subscriber, c.last_subscriber, d.subscriber_id, d.attempts%s FROM %s c
+	// again (newsletter.SubscriberWatch); on SQLite, where they read
+	// recipients in small groups anyway, reading them all here would be
+	// wasted.
+	claimRead = `SELECT c.first_subscriber, c.last_subscriber, COALESCE(d.subscriber_id, 0), COALESCE(d.attempts, 0)%s FROM %s c
 LEFT JOIN deliveries d ON d.edition_id = ? AND d.subscriber_id BETWEEN c.first_subscriber AND c.last_subscriber
     AND d.status = 'queued' AND d.next_at <= ?%s`
-	if db.dialect.name() == "postgres" {
-		// One round trip: the claim and the read in one statement. Its
-		// transaction commits without waiting for the WAL to reach the
-		// disk (synchronous_commit off for it alone, set in the
-		// statement): a flush per claim was half of the queue's commit
-		// time. Nothing is lost that a flushed claim would keep: a claim
-		// lost in a server crash only makes its batch due again, and its
-		// deliveries not yet recorded are sent again whether or not the
-		// claim survived, as after any crash. Recording outcomes, which
-		// does need to last, still waits for the flush, and that flush
-		// carries every claim committed before it.
-		rows, err := db.cachedQuery(ctx, db.dialect.rebind(fmt.Sprintf(pick, " FOR UPDATE SKIP LOCKED")+`,
-claimed AS (`+claim+`),
+)
+
+// postgresClaimQuery is PostgreSQL's claim: the claim and the read in one
+// statement, one round trip. Its transaction commits without waiting for
+// the WAL to reach the disk (synchronous_commit off for it alone, set in
+// the statement): a flush per claim was half of the queue's commit time.
+// Nothing is lost that a flushed claim would keep: a claim lost in a
+// server crash only makes its batch due again, and its deliveries not yet
+// recorded are sent again whether or not the claim survived, as after any
+// crash. Recording outcomes, which does need to last, still waits for the
+// flush, and that flush carries every claim committed before it.
+// postgresClaimArgs gives its arguments.
+func (db *DB) postgresClaimQuery() string {
+	return db.dialect.rebind(fmt.Sprintf(claimPick, " FOR UPDATE SKIP LOCKED") + `,
+claimed AS (` + claimUpdate + `),
 async AS MATERIALIZED (SELECT set_config('synchronous_commit', 'off', true))
-`+fmt.Sprintf(read, ", "+db.claimedSubscriberCols, `async
+` + fmt.Sprintf(claimRead, ", "+db.claimedSubscriberCols, `async
 CROSS JOIN (SELECT (SELECT created_at FROM editions WHERE id = ?) - ? AS settled) planned CROSS JOIN claimed`,
-			"\nLEFT JOIN subscribers s ON s.id = d.subscriber_id")+`
-ORDER BY d.subscriber_id`), edition, micros(now), owner, micros(now.Add(lease)), edition,
-			edition, changeClockSkew.Microseconds(), edition, micros(now))
-		return db.scanBatch(edition, rows, err, true)
+		"\nLEFT JOIN subscribers s ON s.id = d.subscriber_id") + `
+ORDER BY d.subscriber_id`)
+}
+
+func postgresClaimArgs(edition int64, owner string, now time.Time, lease time.Duration) []any {
+	return []any{edition, micros(now), owner, micros(now.Add(lease)), edition,
+		edition, changeClockSkew.Microseconds(), edition, micros(now)}
+}
+
+func (db *DB) claimBatch(ctx context.Context, edition int64, owner string, now time.Time, lease time.Duration) (*Batch, error) {
+	if db.dialect.name() == "postgres" {
+		// Straight through pgx: a claim returns a hundred rows of
+		// seventeen columns, and database/sql's scanning (a lock and
+		// boxed values per row) cost bantin more than the claim cost the
+		// server.
+		var b *Batch
+		err := db.withPgxConn(ctx, func(conn *pgx.Conn) error {
+			rows, err := conn.Query(ctx, db.claimQuery, postgresClaimArgs(edition, owner, now, lease)...)
+			if err != nil {
+				return err
+			}
+			defer rows.Close()
+			b, err = scanBatch(edition, rows, true)
+			return err
+		})
+		if err != nil {
+			return nil, fmt.Errorf("store: claim a batch of edition %d: %w", edition, err)
+		}
+		return b, nil
 	}
 	// SQLite has no UPDATE in a WITH: the claim, then the read.
 	var first, last int64
-	err := db.cachedQueryRow(ctx, fmt.Sprintf(pick, "")+"\n"+claim, edition, micros(now), owner, micros(now.Add(lease)), edition).Scan(&first, &last)
+	err := db.cachedQueryRow(ctx, fmt.Sprintf(claimPick, "")+"\n"+claimUpdate, edition, micros(now), owner, micros(now.Add(lease)), edition).Scan(&first, &last)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("store: claim a batch of edition %d: %w", edition, err)
 	}
-	rows, err := db.cachedQuery(ctx, fmt.Sprintf(read, "", "delivery_batches", "")+`
+	rows, err := db.cachedQuery(ctx, fmt.Sprintf(claimRead, "", "delivery_batches", "")+`
 WHERE c.edition_id = ? AND c.first_subscriber = ?
 ORDER BY d.subscriber_id`, edition, micros(now), edition, first)
-	return db.scanBatch(edition, rows, err, false)
-}
-
-// scanBatch reads a claimed batch from the rows of claimBatch's read,
-// with their recipients if withRecipients.
-func (db *DB) scanBatch(edition int64, rows *sql.Rows, err error, withRecipients bool) (*Batch, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: claim a batch of edition %d: %w", edition, err)
 	}
 	defer rows.Close()
-	var b *Batch
-	for rows.Next() {
-		var first, last int64
-		var sub, attempts sql.NullInt64
-		var recipient *Subscriber
-		if withRecipients {
-			var exists bool
-			recipient, err = scanSubscriber(prefixScanner{rows, []any{&first, &last, &sub, &attempts, &exists}})
-			if !exists {
-				recipient = nil
-			}
-		} else {
-			err = rows.Scan(&first, &last, &sub, &attempts)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("store: claim a batch of edition %d: %w", edition, err)
-		}
-		if b == nil {
-			b = &Batch{EditionID: edition, First: first, Last: last, RecipientsRead: withRecipients}
-		}
-		if sub.Valid {
-			b.Claims = append(b.Claims, Claim{EditionID: edition, SubscriberID: sub.Int64, Attempts: int(attempts.Int64), Subscriber: recipient})
-		}
-	}
-	if err := rows.Err(); err != nil {
+	b, err := scanBatch(edition, rows, false)
+	if err != nil {
 		return nil, fmt.Errorf("store: claim a batch of edition %d: %w", edition, err)
 	}
 	return b, nil
 }
 
-// prefixScanner scans a row into prefix's destinations, then the
-// caller's.
-type prefixScanner struct {
-	rows   *sql.Rows
-	prefix []any
+// rowScanner is what scanBatch reads: *sql.Rows or pgx.Rows.
+type rowScanner interface {
+	scanner
+	Next() bool
+	Err() error
 }
 
-func (p prefixScanner) Scan(dest ...any) error {
-	return p.rows.Scan(append(p.prefix[:len(p.prefix):len(p.prefix)], dest...)...)
+// scanBatch reads a claimed batch from the rows of claimBatch's read,
+// with their recipients if withRecipients. Each row is scanned into the
+// same variables.
+func scanBatch(edition int64, rows rowScanner, withRecipients bool) (*Batch, error) {
+	var first, last, sub int64
+	var attempts int
+	var exists bool
+	var recipient subscriberRow
+	dest := []any{&first, &last, &sub, &attempts}
+	if withRecipients {
+		dest = append(append(dest, &exists), recipient.dests()...)
+	}
+	var b *Batch
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return nil, err
+		}
+		if b == nil {
+			b = &Batch{EditionID: edition, First: first, Last: last, RecipientsRead: withRecipients}
+		}
+		if sub == 0 {
+			continue // the batch's one row when nothing in it is due
+		}
+		c := Claim{EditionID: edition, SubscriberID: sub, Attempts: attempts}
+		if withRecipients && exists {
+			s, err := recipient.subscriber()
+			if err != nil {
+				return nil, err
+			}
+			c.Subscriber = s
+		}
+		b.Claims = append(b.Claims, c)
+	}
+	return b, rows.Err()
 }
 
 // RenewBatch moves the lease of owner's batch of edition starting at

@@ -122,6 +122,19 @@ func (db *DB) execAll(ctx context.Context, tx *sql.Tx, stmts []sqlStatement) err
 // second the round trips (waking both processes up) cost more than the
 // statements.
 func (db *DB) execPipelined(ctx context.Context, stmts []sqlStatement) error {
+	return db.withPgxConn(ctx, func(conn *pgx.Conn) error {
+		b := &pgx.Batch{}
+		for _, s := range stmts {
+			b.Queue(s.query, s.args...)
+		}
+		return conn.SendBatch(ctx, b).Close()
+	})
+}
+
+// withPgxConn runs fn on a pooled PostgreSQL connection as pgx's own,
+// for what database/sql cannot do, or does slowly. pgx prepares and
+// caches each statement on the connection by itself.
+func (db *DB) withPgxConn(ctx context.Context, fn func(*pgx.Conn) error) error {
 	conn, err := db.sql.Conn(ctx)
 	if err != nil {
 		return err
@@ -130,12 +143,8 @@ func (db *DB) execPipelined(ctx context.Context, stmts []sqlStatement) error {
 	return conn.Raw(func(dc any) error {
 		sc, ok := dc.(*stdlib.Conn)
 		if !ok {
-			return fmt.Errorf("store: pipelined statements need a pgx connection, not %T", dc)
+			return fmt.Errorf("store: a pgx connection is needed, not %T", dc)
 		}
-		b := &pgx.Batch{}
-		for _, s := range stmts {
-			b.Queue(s.query, s.args...)
-		}
-		return sc.Conn().SendBatch(ctx, b).Close()
+		return fn(sc.Conn())
 	})
 }

@@ -38,6 +38,9 @@ type DB struct {
 	// subscriber, from their table and from a claim's outer join
 	// (subscriberColumns).
 	subscriberCols, claimedSubscriberCols string
+	// claimQuery is the claim's statement on PostgreSQL
+	// (postgresClaimQuery).
+	claimQuery string
 	// instance tells this DB's change notifications from other
 	// instances' (notify.go).
 	instanceOnce sync.Once
@@ -331,6 +334,9 @@ func newDB(sqlDB *sql.DB, d dialect, opts []Option) *DB {
 	db := &DB{sql: sqlDB, dialect: d, now: time.Now}
 	db.subscriberCols = subscriberColumns("subscribers", false, db.subscriberWindowEnd("subscribers"))
 	db.claimedSubscriberCols = subscriberColumns("s", true, db.claimedWindowEnd())
+	if d.name() == "postgres" {
+		db.claimQuery = db.postgresClaimQuery()
+	}
 	for _, o := range opts {
 		o(db)
 	}

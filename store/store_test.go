@@ -47,6 +47,12 @@ func eachBackend(t *testing.T, fn func(t *testing.T, openTestDB opener)) {
 
 func openTestPostgres(t *testing.T, opts ...Option) *DB {
 	t.Helper()
+	return openMigratedPostgres(t, opts...)
+}
+
+// openMigratedPostgres is openTestPostgres for tests and benchmarks alike.
+func openMigratedPostgres(t testing.TB, opts ...Option) *DB {
+	t.Helper()
 	ctx := context.Background()
 	db, err := Open(ctx, pgtest.URL(t), opts...)
 	if err != nil {

@@ -3,7 +3,9 @@ package store
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 )
@@ -113,6 +115,59 @@ func TestSecretKeyIsCreatedOnceAndShared(t *testing.T) {
 		other, err := db.SecretKey(ctx, "another")
 		if err != nil || bytes.Equal(other, keys[0]) {
 			t.Fatalf("a second name got the same key (%v)", err)
+		}
+	})
+}
+
+// TestDecodeCategories: the hand-cut common form and encoding/json's
+// fallback read categories alike, and malformed ones fail.
+func TestDecodeCategories(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    []string
+		wantErr bool
+	}{
+		{in: `[]`, want: []string{}},
+		{in: `["thoi-su"]`, want: []string{"thoi-su"}},
+		{in: `["thoi-su","kinh-te","the-gioi"]`, want: []string{"thoi-su", "kinh-te", "the-gioi"}},
+		{in: `["văn-hóa"]`, want: []string{"văn-hóa"}},
+		{in: `[ "thoi-su" , "kinh-te" ]`, want: []string{"thoi-su", "kinh-te"}},
+		{in: `["a\"b","c,d"]`, want: []string{`a"b`, "c,d"}},
+		{in: `["gi\u00e1o-d\u1ee5c"]`, want: []string{"giáo-dục"}},
+		{in: `["",""]`, want: []string{"", ""}},
+		{in: `null`, want: nil},
+		{in: `["thoi-su",]`, wantErr: true},
+		{in: `[,"thoi-su"]`, wantErr: true},
+		{in: `["thoi-su"`, wantErr: true},
+		{in: `["tab	here"]`, wantErr: true},
+		{in: `[1]`, wantErr: true},
+		{in: ``, wantErr: true},
+	}
+	for _, tt := range tests {
+		got, err := decodeCategories(tt.in)
+		if (err != nil) != tt.wantErr || !slices.Equal(got, tt.want) || (got == nil) != (tt.want == nil) {
+			t.Errorf("decodeCategories(%q) = %#v, %v; want %#v, error %v", tt.in, got, err, tt.want, tt.wantErr)
+		}
+	}
+}
+
+// FuzzDecodeCategories holds the hand-cut path to encoding/json's reading
+// of whatever it accepts.
+func FuzzDecodeCategories(f *testing.F) {
+	for _, s := range []string{`[]`, `["thoi-su","kinh-te"]`, `["a\"b"]`, `["x",]`, `["\u00e1"]`, "[\"\xff\"]"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got, ok := plainStringArray(s)
+		if !ok {
+			return
+		}
+		var want []string
+		if err := json.Unmarshal([]byte(s), &want); err != nil {
+			t.Fatalf("plainStringArray(%q) = %q, but encoding/json refuses it: %v", s, got, err)
+		}
+		if !slices.Equal(got, want) || want == nil {
+			t.Fatalf("plainStringArray(%q) = %#v, encoding/json reads %#v", s, got, want)
 		}
 	})
 }
