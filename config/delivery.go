@@ -20,7 +20,7 @@ type Delivery struct {
 func defaultDelivery() Delivery {
 	return Delivery{
 		Workers:         8,
-		BatchSize:       100,
+		BatchSize:       250,
 		RecordEvery:     100,
 		MaxUnrecorded:   200,
 		MaxAttempts:     8,

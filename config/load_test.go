@@ -81,7 +81,7 @@ func TestLoadFull(t *testing.T) {
 			DKIM: DKIM{Domain: "example.com", Selector: "bantin2026", PrivateKeyFile: "testdata/dkim-test-ed25519.pem"}},
 		Newsletter: Newsletter{ConfirmTTL: 24 * time.Hour, LinkTTL: 720 * time.Hour, SubscribePerIP: 0, MinFillTime: 5 * time.Second,
 			ConfirmationsPerAddress: 2, Daily: "30 5 * * *", Weekly: "0 7 * * 6", InstantWindow: 5 * time.Minute, MaxArticles: 30},
-		Delivery: Delivery{Workers: 16, BatchSize: 250, RecordEvery: 25, MaxUnrecorded: 100, MaxAttempts: 5, MaxAge: 12 * time.Hour,
+		Delivery: Delivery{Workers: 16, BatchSize: 400, RecordEvery: 25, MaxUnrecorded: 100, MaxAttempts: 5, MaxAge: 12 * time.Hour,
 			Backoff: 30 * time.Second, Lease: 2 * time.Minute, BounceThreshold: 1},
 		Share: Share{Enabled: false, MaxRecipients: 2, NoteMax: 100, NameMax: 60, MinFillTime: 2 * time.Second,
 			FormTTL: time.Hour, ConfirmTTL: 12 * time.Hour, SenderTTL: 168 * time.Hour, StopLinkTTL: 720 * time.Hour,

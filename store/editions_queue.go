@@ -134,7 +134,7 @@ func postgresClaimArgs(edition int64, owner string, now time.Time, lease time.Du
 
 func (db *DB) claimBatch(ctx context.Context, edition int64, owner string, now time.Time, lease time.Duration) (*Batch, error) {
 	if db.dialect.name() == "postgres" {
-		// Straight through pgx: a claim returns a hundred rows of
+		// Straight through pgx: a claim returns hundreds of rows of
 		// seventeen columns, and database/sql's scanning (a lock and
 		// boxed values per row) cost bantin more than the claim cost the
 		// server.

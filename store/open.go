@@ -62,8 +62,13 @@ func WithClock(now func() time.Time) Option {
 }
 
 // DefaultDeliveryBatch is how many deliveries a batch holds unless
-// WithDeliveryBatch says otherwise.
-const DefaultDeliveryBatch = 100
+// WithDeliveryBatch says otherwise. Each claim and each release of a
+// batch costs the server about as much whatever its size: at 3 instances
+// on PostgreSQL, batches of 250 cut the queue's share of CPU from 21.0
+// to 23.1% down to 17.1 to 20.5% against batches of 100 (bench/README.md).
+// A crash resends at most delivery.max_unrecorded messages whatever the
+// batch size.
+const DefaultDeliveryBatch = 250
 
 // WithDeliveryBatch makes planning cut editions into batches of n
 // deliveries, the unit a worker claims (delivery.batch_size).
