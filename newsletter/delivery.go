@@ -348,11 +348,18 @@ func (d *Deliverer) DeliverEdition(ctx context.Context) (DrainResult, error) {
 	return res, err
 }
 
+// finishEvery is how often an instance's idle workers may look for
+// editions to mark done. The statement is planned anew on each pooled
+// connection, and idle workers at the end of an edition ran it about 90
+// times a send at 3 instances when they could every 200 ms: 3% of the
+// server's queue work for a status nobody needs sooner.
+const finishEvery = time.Second
+
 // finishEditions marks done the editions with nothing left to send, at
-// most every 200ms however many workers are idle.
+// most every finishEvery however many workers are idle.
 func (d *Deliverer) finishEditions(ctx context.Context) {
 	d.mu.Lock()
-	if time.Since(d.lastFinish) < 200*time.Millisecond {
+	if time.Since(d.lastFinish) < finishEvery {
 		d.mu.Unlock()
 		return
 	}
