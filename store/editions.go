@@ -200,8 +200,6 @@ GROUP BY edition_id, batch`), db.batchSize(), e.ID, e.PlannedThrough, last.Int64
 	return int(n), false, nil
 }
 
-// unfinishedEditions returns the ids of the editions of cadence, except
-// except, that still have deliveries to queue or send.
 // planByRanges makes PostgreSQL plan the rest of the planning
 // transaction tx without nested loops or sequential scans: each of its
 // statements reads a range of subscribers or deliveries by index. Planned
@@ -244,6 +242,8 @@ func previousEdition(ctx context.Context, tx *sql.Tx, db *DB, e *Edition) (id, s
 	return id, created - changeClockSkew.Microseconds(), nil
 }
 
+// unfinishedEditions returns the ids of the editions of cadence, except
+// except, that still have deliveries to queue or send.
 func unfinishedEditions(ctx context.Context, tx *sql.Tx, db *DB, cadence string, except int64) ([]int64, error) {
 	rows, err := tx.QueryContext(ctx, db.dialect.rebind(
 		"SELECT id FROM editions WHERE cadence = ? AND status IN (?, ?) AND id <> ? ORDER BY id"),

@@ -116,7 +116,6 @@ LEFT JOIN deliveries d ON d.edition_id = ? AND d.subscriber_id BETWEEN c.first_s
 // recorded are sent again whether or not the claim survived, as after any
 // crash. Recording outcomes, which does need to last, still waits for the
 // flush, and that flush carries every claim committed before it.
-// postgresClaimArgs gives its arguments.
 func (db *DB) postgresClaimQuery() string {
 	return db.dialect.rebind(fmt.Sprintf(claimPick, " FOR UPDATE SKIP LOCKED") + `,
 claimed AS (` + claimUpdate + `),
@@ -127,6 +126,7 @@ CROSS JOIN (SELECT (SELECT created_at FROM editions WHERE id = ?) - ? AS settled
 ORDER BY d.subscriber_id`)
 }
 
+// postgresClaimArgs returns the arguments of postgresClaimQuery.
 func postgresClaimArgs(edition int64, owner string, now time.Time, lease time.Duration) []any {
 	return []any{edition, micros(now), owner, micros(now.Add(lease)), edition,
 		edition, changeClockSkew.Microseconds(), edition, micros(now)}
